@@ -1,0 +1,144 @@
+"""The warehouse target: an embedded DuckDB file or a PostgreSQL database.
+
+One URL picks it (``OUTBOUND_WAREHOUSE_URL``); this module turns it into everything else that
+needs it: the dlt destination, a DB-API connection for checks and summaries, and the dbt target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import dlt
+from dlt.common.destination import Destination
+
+
+class WarehouseUrlError(ValueError):
+    """OUTBOUND_WAREHOUSE_URL cannot be used."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A parsed warehouse URL.
+
+    ``duckdb:///abs/path.duckdb`` (or ``duckdb:///relative.duckdb``) or
+    ``postgresql://user:password@host:port/database`` (``postgresql+psycopg://`` also accepted).
+    """
+
+    kind: Literal["duckdb", "postgres"]
+    url: str
+    duckdb_path: Path | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> Warehouse:
+        if url.startswith("duckdb:///"):
+            raw = url[len("duckdb:///") :]
+            if not raw:
+                raise WarehouseUrlError("a duckdb URL needs a file path: duckdb:///PATH")
+            return cls(kind="duckdb", url=url, duckdb_path=Path(raw).resolve())
+        scheme = url.split("://", 1)[0]
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+            parts = urlsplit(url)
+            if not parts.hostname or not parts.path.strip("/"):
+                raise WarehouseUrlError(
+                    "a postgres URL needs a host and a database: postgresql://user@host:5432/db"
+                )
+            normal = urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+            return cls(kind="postgres", url=normal)
+        raise WarehouseUrlError(
+            f"OUTBOUND_WAREHOUSE_URL must start with duckdb:/// or postgresql://, got {scheme}://"
+        )
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password replaced, safe for logs and metadata."""
+        if self.kind == "duckdb":
+            return self.url
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+    # dlt
+
+    def dlt_destination(self) -> Destination:
+        if self.kind == "duckdb":
+            assert self.duckdb_path is not None
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            return dlt.destinations.duckdb(credentials=str(self.duckdb_path))
+        return dlt.destinations.postgres(credentials=self.url)
+
+    # SQL
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[Any]:
+        """A DB-API connection. Committed on success, rolled back on error."""
+        if self.kind == "duckdb":
+            import duckdb
+
+            assert self.duckdb_path is not None
+            if read_only and not self.duckdb_path.exists():
+                raise FileNotFoundError(f"no warehouse yet at {self.duckdb_path}")
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.duckdb_path), read_only=read_only)
+            try:
+                yield con
+            finally:
+                con.close()
+        else:
+            import psycopg
+
+            con = psycopg.connect(self.url)
+            try:
+                yield con
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            finally:
+                con.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Runs one statement and returns its rows (``%s``-free: use ``?`` placeholders)."""
+        if self.kind == "postgres":
+            sql = sql.replace("?", "%s")
+        with self.connect(read_only=self.kind == "duckdb") as con:
+            cur = con.execute(sql, list(params))
+            return [tuple(r) for r in cur.fetchall()]
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        rows = self.query(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?",
+            (schema, table),
+        )
+        return bool(rows[0][0])
+
+    def tables(self, schema: str) -> list[str]:
+        rows = self.query(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "order by table_name",
+            (schema,),
+        )
+        return [r[0] for r in rows]
+
+    # dbt
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables read by ``dbt_project/profiles.yml``."""
+        if self.kind == "duckdb":
+            return {"OUTBOUND_DBT_TARGET": "duckdb", "OUTBOUND_DUCKDB_PATH": str(self.duckdb_path)}
+        parts = urlsplit(self.url)
+        return {
+            "OUTBOUND_DBT_TARGET": "postgres",
+            "OUTBOUND_PG_HOST": parts.hostname or "localhost",
+            "OUTBOUND_PG_PORT": str(parts.port or 5432),
+            "OUTBOUND_PG_USER": unquote(parts.username or "postgres"),
+            "OUTBOUND_PG_PASSWORD": unquote(parts.password or ""),
+            "OUTBOUND_PG_DATABASE": parts.path.strip("/"),
+        }
