@@ -1,0 +1,1 @@
+"""The sandbox: one seeded world, fault injection and a runner for the platform simulators."""
