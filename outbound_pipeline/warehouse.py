@@ -71,7 +71,15 @@ class Warehouse:
             assert self.duckdb_path is not None
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             return dlt.destinations.duckdb(credentials=str(self.duckdb_path))
-        return dlt.destinations.postgres(credentials=self.url)
+        parts = urlsplit(self.url)
+        url = self.url
+        if parts.password is None:
+            # dlt insists on a password field; libpq only sends it when the server asks for
+            # one, so a password-less (trust/peer/.pgpass) setup keeps working.
+            user = parts.username or "postgres"
+            netloc = f"{user}:unused@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+            url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        return dlt.destinations.postgres(credentials=url)
 
     # SQL
 

@@ -1,0 +1,27 @@
+"""The one Definitions of the project: assembles each area's definitions, nothing else."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource
+
+from outbound_pipeline.defs.checks import daily_series_match_window_totals
+from outbound_pipeline.defs.ingest.smartlead import build_smartlead_defs
+from outbound_pipeline.defs.resources import build_resources
+from outbound_pipeline.defs.schedules import build_schedule_defs
+from outbound_pipeline.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    return dg.Definitions.merge(
+        build_smartlead_defs(settings),
+        dg.Definitions(asset_checks=[daily_series_match_window_totals]),
+        build_schedule_defs(),
+        dg.Definitions(resources={**build_resources(settings), "dlt": DagsterDltResource()}),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

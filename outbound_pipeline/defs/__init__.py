@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per area; ``outbound_pipeline.definitions`` assembles them."""

@@ -1,0 +1,1 @@
+"""Ingestion assets, one module per platform."""

@@ -1,0 +1,266 @@
+"""Smartlead ingestion assets: the 2-hourly sync, daily metrics, enrollment snapshots, leads."""
+
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.extract.source import DltSource
+
+from outbound_pipeline.defs.resources import (
+    OWNERS,
+    ConnectionsResource,
+    WarehouseResource,
+    pool_for,
+    warehouse_kind,
+)
+from outbound_pipeline.http import PlatformError
+from outbound_pipeline.platforms.smartlead.source import (
+    CampaignPlan,
+    SmartleadClients,
+    smartlead_daily_source,
+    smartlead_enrollment_source,
+    smartlead_leads_source,
+    smartlead_source,
+)
+from outbound_pipeline.settings import Settings
+
+DATASET = "raw_smartlead"
+GROUP = "smartlead"
+LEADS_CHUNK = 5
+"""Campaigns per committed load in the leads sync: the unit a killed run resumes from."""
+
+DESCRIPTIONS = {
+    "campaigns": "Smartlead campaigns with settings, analytics totals (sent, opened, replied, "
+                 "bounced, ...) and the seed 002 metrics_hash used to skip unchanged campaigns.",
+    "sequence_variants": "Every sequence step's A/B variants: subject, HTML and plain body, a "
+                         "200-character preview and the {{personalization}} variables used.",
+    "lead_categories": "The account's reply categories (defaults and custom ones).",
+    "email_accounts": "Sending mailboxes with SMTP/IMAP health and warmup stats. Passwords are "
+                      "dropped before loading.",
+    "campaign_email_accounts": "Which mailboxes send for which campaign.",
+    "email_statistics": "One row per sent email: step, variant, sent/open/click/reply times and "
+                        "whether it bounced. Incremental with a lookback for late replies.",
+    "mailbox_health": "Per-mailbox sent, bounced, replied and unsubscribed over the trailing "
+                      "29 days, one row per mailbox per sync day.",
+    "message_history": "The full thread (sent steps, replies, manual follow-ups) of every lead "
+                       "that replied: the input of reply classification.",
+    "campaign_daily_stats": "Per campaign and day: sent and bounced on the send date; opened, "
+                            "replied, unsubscribed on the event date; positive replies on the "
+                            "reply date. Daily partitions; backfills run as one request window "
+                            "of up to 29 days per campaign and series.",
+    "campaign_window_totals": "analytics-by-date totals for the same windows as the daily "
+                              "series: the reference they are reconciled against.",
+    "enrollment_snapshots": "Each campaign's lead funnel (not started, in progress, completed, "
+                            "paused, stopped, blocked) as of the partition's day. Only today "
+                            "can be captured: the API has no history.",
+    "campaign_leads": "Every lead enrolled in every campaign. Not scheduled by default (slow on "
+                      "large accounts, seed 002); resumable per campaign.",
+}
+
+
+class SmartleadTranslator(DagsterDltTranslator):
+    """``raw/smartlead/<table>`` keys, one group, owners, kinds and descriptions."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        spec = super().get_asset_spec(data)
+        name = data.resource.name
+        return spec.replace_attributes(
+            key=dg.AssetKey(["raw", "smartlead", name]),
+            deps=[],
+            group_name=GROUP,
+            owners=OWNERS,
+            description=DESCRIPTIONS[name],
+            kinds={"dlt", self.kind},
+            tags={"platform": "smartlead", "layer": "raw"},
+        )
+
+
+class SmartleadSyncConfig(dg.Config):
+    """Sync modes (seed 003): ``delta`` fetches only campaigns whose metrics moved (default);
+    ``full`` re-fetches everything and merges; ``reset`` drops the raw tables and their state
+    first, then loads everything again."""
+
+    mode: Literal["delta", "full", "reset"] = "delta"
+    statistics_lookback_days: int = 30
+
+
+def _run_source(
+    context: dg.AssetExecutionContext,
+    dlt: DagsterDltResource,
+    connections: ConnectionsResource,
+    pipeline: dlt.Pipeline,
+    make_source: Callable[[SmartleadClients], DltSource],
+    **run_kwargs: object,
+) -> Iterator:
+    """Runs a Smartlead source for every connection; adds the requests made (and 429s seen)
+    to each asset's materialization metadata."""
+    clients = SmartleadClients(connections.for_platform("smartlead"))
+    try:
+        results = dlt.run(context=context, dlt_source=make_source(clients),
+                          dlt_pipeline=pipeline, **run_kwargs)
+        for result in results:
+            if isinstance(result, dg.MaterializeResult):
+                metadata = {**(result.metadata or {}), **clients.stats().as_metadata()}
+                yield dg.MaterializeResult(asset_key=result.asset_key, metadata=metadata,
+                                           tags=result.tags)
+            else:
+                yield result
+    finally:
+        clients.close()
+
+
+def _spec_pipeline(name: str, settings: Settings) -> dlt.Pipeline:
+    # Used only to derive asset specs at load time; runs build theirs from WarehouseResource.
+    return dlt.pipeline(
+        pipeline_name=name, destination=warehouse_kind(settings), dataset_name=DATASET,
+        pipelines_dir=str(settings.dlt_pipelines_dir),
+    )
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def build_smartlead_defs(settings: Settings) -> dg.Definitions:
+    kind = warehouse_kind(settings)
+    translator = SmartleadTranslator(kind)
+    pool = pool_for(settings, "smartlead")
+    spec_clients = SmartleadClients([])
+    daily = dg.DailyPartitionsDefinition(start_date=settings.history_start.isoformat())
+    snapshot_days = dg.DailyPartitionsDefinition(
+        start_date=settings.history_start.isoformat(), end_offset=1
+    )
+
+    @dlt_assets(
+        dlt_source=smartlead_source(spec_clients),
+        dlt_pipeline=_spec_pipeline("smartlead", settings),
+        name="smartlead_sync",
+        dagster_dlt_translator=translator,
+        pool=pool,
+    )
+    def smartlead_sync(
+        context: dg.AssetExecutionContext,
+        config: SmartleadSyncConfig,
+        dlt: DagsterDltResource,
+        connections: ConnectionsResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator:
+        """The regular Smartlead sync of every configured account."""
+        mode = "delta" if config.mode == "delta" else "full"
+        yield from _run_source(
+            context, dlt, connections, warehouse.pipeline("smartlead", DATASET),
+            lambda clients: smartlead_source(
+                clients, mode=mode, statistics_lookback_days=config.statistics_lookback_days),
+            refresh="drop_sources" if config.mode == "reset" else None,
+        )
+
+    @dlt_assets(
+        dlt_source=smartlead_daily_source(spec_clients),
+        dlt_pipeline=_spec_pipeline("smartlead_daily", settings),
+        name="smartlead_daily_metrics",
+        dagster_dlt_translator=translator,
+        partitions_def=daily,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=pool,
+    )
+    def smartlead_daily_metrics(
+        context: dg.AssetExecutionContext,
+        dlt: DagsterDltResource,
+        connections: ConnectionsResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator:
+        """Day-wise series for the partition range (a backfill is one run)."""
+        window = context.partition_time_window
+        start = window.start.date()
+        end = (window.end - timedelta(days=1)).date()
+        context.log.info(f"Smartlead day-wise series {start}..{end}")
+        yield from _run_source(
+            context, dlt, connections, warehouse.pipeline("smartlead_daily", DATASET),
+            lambda clients: smartlead_daily_source(clients, start=start, end=end),
+        )
+
+    @dlt_assets(
+        dlt_source=smartlead_enrollment_source(spec_clients),
+        dlt_pipeline=_spec_pipeline("smartlead_enrollment", settings),
+        name="smartlead_enrollment_snapshots",
+        dagster_dlt_translator=translator,
+        partitions_def=snapshot_days,
+        pool=pool,
+    )
+    def smartlead_enrollment_snapshots(
+        context: dg.AssetExecutionContext,
+        dlt: DagsterDltResource,
+        connections: ConnectionsResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator:
+        """Today's enrollment funnel; a past partition cannot be captured and fails clearly."""
+        keys = context.partition_keys
+        today = _today()
+        if keys != [today]:
+            raise dg.Failure(
+                description=(
+                    f"enrollment_snapshots can only be captured for today ({today} UTC): "
+                    "Smartlead returns only the current lead statuses, so past days "
+                    f"({', '.join(k for k in keys if k != today)}) cannot be reconstructed."
+                )
+            )
+        yield from _run_source(
+            context, dlt, connections, warehouse.pipeline("smartlead_enrollment", DATASET),
+            lambda clients: smartlead_enrollment_source(
+                clients, snapshot_date=datetime.now(UTC).date()),
+        )
+
+    @dg.asset(
+        key=dg.AssetKey(["raw", "smartlead", "campaign_leads"]),
+        group_name=GROUP,
+        owners=OWNERS,
+        description=DESCRIPTIONS["campaign_leads"],
+        kinds={"dlt", kind},
+        tags={"platform": "smartlead", "layer": "raw"},
+        pool=pool,
+    )
+    def smartlead_campaign_leads(
+        context: dg.AssetExecutionContext,
+        config: SmartleadSyncConfig,
+        connections: ConnectionsResource,
+        warehouse: WarehouseResource,
+    ) -> dg.MaterializeResult:
+        """Leads of every campaign, committed every few campaigns so a killed run resumes."""
+        clients = SmartleadClients(connections.for_platform("smartlead"))
+        mode = "delta" if config.mode == "delta" else "full"
+        pipeline = warehouse.pipeline("smartlead_leads", DATASET)
+        # A crashed run may have left local packages behind; the warehouse holds the truth.
+        pipeline.drop()
+        rows = 0
+        try:
+            campaigns = CampaignPlan(clients).campaigns()
+            chunks = [campaigns[i:i + LEADS_CHUNK] for i in range(0, len(campaigns), LEADS_CHUNK)]
+            for number, chunk in enumerate(chunks, 1):
+                info = pipeline.run(smartlead_leads_source(clients, chunk, mode=mode),
+                                    refresh="drop_sources" if (config.mode == "reset"
+                                                               and number == 1) else None)
+                info.raise_on_failed_jobs()
+                normalized = pipeline.last_trace.last_normalize_info
+                rows += normalized.row_counts.get("campaign_leads", 0) if normalized else 0
+                context.log.info(f"campaign leads: chunk {number}/{len(chunks)} committed")
+        except PlatformError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        finally:
+            clients.close()
+        return dg.MaterializeResult(
+            metadata={"rows_loaded": rows, "campaigns": len(campaigns),
+                      **clients.stats().as_metadata()}
+        )
+
+    return dg.Definitions(
+        assets=[smartlead_sync, smartlead_daily_metrics, smartlead_enrollment_snapshots,
+                smartlead_campaign_leads],
+    )

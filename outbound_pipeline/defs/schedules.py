@@ -1,0 +1,69 @@
+"""Jobs and schedules: the 2-hourly sync, yesterday's daily metrics, today's snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+SYNC_ASSETS = dg.AssetSelection.groups("smartlead") - dg.AssetSelection.assets(
+    dg.AssetKey(["raw", "smartlead", "campaign_leads"]),
+    dg.AssetKey(["raw", "smartlead", "campaign_daily_stats"]),
+    dg.AssetKey(["raw", "smartlead", "campaign_window_totals"]),
+    dg.AssetKey(["raw", "smartlead", "enrollment_snapshots"]),
+)
+DAILY_ASSETS = dg.AssetSelection.assets(
+    dg.AssetKey(["raw", "smartlead", "campaign_daily_stats"]),
+    dg.AssetKey(["raw", "smartlead", "campaign_window_totals"]),
+)
+SNAPSHOT_ASSETS = dg.AssetSelection.assets(
+    dg.AssetKey(["raw", "smartlead", "enrollment_snapshots"])
+)
+
+smartlead_sync_job = dg.define_asset_job(
+    "smartlead_sync_job", selection=SYNC_ASSETS,
+    description="Campaigns, variants, mailboxes, per-email statistics and reply threads.",
+)
+smartlead_daily_job = dg.define_asset_job(
+    "smartlead_daily_metrics_job", selection=DAILY_ASSETS,
+    description="Day-wise series per campaign for the selected days (backfills: one run).",
+)
+smartlead_snapshot_job = dg.define_asset_job(
+    "smartlead_enrollment_snapshot_job", selection=SNAPSHOT_ASSETS,
+    description="Today's enrollment funnel per campaign.",
+)
+smartlead_leads_job = dg.define_asset_job(
+    "smartlead_campaign_leads_job",
+    selection=dg.AssetSelection.assets(dg.AssetKey(["raw", "smartlead", "campaign_leads"])),
+    description="Every campaign's leads (not scheduled; slow on large accounts).",
+)
+
+smartlead_sync_schedule = dg.ScheduleDefinition(
+    name="smartlead_sync_every_2_hours", job=smartlead_sync_job, cron_schedule="0 */2 * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+smartlead_daily_schedule = dg.build_schedule_from_partitioned_job(
+    smartlead_daily_job, name="smartlead_daily_metrics_yesterday", hour_of_day=1,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+
+@dg.schedule(
+    name="smartlead_enrollment_snapshot_daily", job=smartlead_snapshot_job,
+    cron_schedule="30 23 * * *", execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+def smartlead_enrollment_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """Captures the funnel late in the UTC day, for that day's partition."""
+    when = context.scheduled_execution_time or datetime.now(UTC)
+    day = when.astimezone(UTC).date().isoformat()
+    return dg.RunRequest(run_key=f"enrollment-{day}", partition_key=day)
+
+
+def build_schedule_defs() -> dg.Definitions:
+    return dg.Definitions(
+        jobs=[smartlead_sync_job, smartlead_daily_job, smartlead_snapshot_job,
+              smartlead_leads_job],
+        schedules=[smartlead_sync_schedule, smartlead_daily_schedule,
+                   smartlead_enrollment_schedule],
+    )
