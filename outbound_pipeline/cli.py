@@ -1,0 +1,251 @@
+"""The ``outbound`` command: demo, sandbox, dev."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from outbound_pipeline.settings import PROJECT_ROOT, Settings, load_settings
+
+DEMO_SPEED = 100.0
+DEMO_BACKFILL_DAYS = 90
+LOCAL_DAGSTER_YAML = """\
+# Local instance written by `outbound`: SQLite storage (the default) plus one run at a time per
+# concurrency pool, so runs never fight over the DuckDB file or exceed a platform's rate limit.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def sandbox_dir(settings: Settings) -> Path:
+    return settings.data_dir / "sandbox"
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """``DAGSTER_HOME`` as set, or ``.outbound/dagster_home``; writes a dagster.yaml if absent."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(LOCAL_DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _use_sandbox_connections(settings: Settings, keys: dict[str, str]) -> None:
+    os.environ["OUTBOUND_CONNECTIONS"] = str(sandbox_dir(settings) / "connections.yaml")
+    os.environ.update(keys)
+
+
+def start_sandbox(settings: Settings, speed: float, seed: int = 7, announce: bool = True):
+    """Starts the simulators and writes the sandbox connections file and keys."""
+    from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
+    from outbound_pipeline.sandbox.world import WorldConfig
+
+    sandbox = SandboxProcess(WorldConfig(seed=seed), speed=speed)
+    started = time.monotonic()
+    sandbox.start()
+    folder = sandbox_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = write_connections_file(folder / "connections.yaml", sandbox.accounts,
+                                  sandbox.smartlead_url, speed)
+    # Sandbox keys are not secrets; `outbound dev` reads them back to talk to this sandbox.
+    (folder / "keys.json").write_text(json.dumps(keys, indent=2))
+    _use_sandbox_connections(settings, keys)
+    if announce:
+        print(f"Sandbox up in {time.monotonic() - started:.1f} s (speed ×{speed:g}):")
+        for platform, url in sandbox.urls.items():
+            print(f"  {platform:<10} {url}")
+        print(f"  connections file: {folder / 'connections.yaml'}")
+    return sandbox
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+
+
+def _step(label: str):
+    print(f"→ {label} …", flush=True)
+    return time.monotonic()
+
+
+def _done(started: float, detail: str = "") -> None:
+    print(f"  done in {time.monotonic() - started:.1f} s{': ' + detail if detail else ''}",
+          flush=True)
+
+
+def _materializations(result) -> dict[str, dict]:
+    found = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        found[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
+    return found
+
+
+def _run_job(defs, name: str, instance, **kwargs) -> dict[str, dict]:
+    job = defs.resolve_job_def(name)
+    result = job.execute_in_process(instance=instance, raise_on_error=True, **kwargs)
+    return _materializations(result)
+
+
+def demo(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    settings = load_settings()
+    if os.environ.get("OUTBOUND_CONNECTIONS"):
+        print("Note: the demo uses its own sandbox connections, not OUTBOUND_CONNECTIONS.")
+    home = ensure_dagster_home(settings)
+    print(f"Warehouse: {settings.warehouse_url}\nDagster home: {home}")
+    total = time.monotonic()
+    sandbox = start_sandbox(settings, speed=args.speed)
+    try:
+        from outbound_pipeline.definitions import build_definitions
+
+        defs = build_definitions()
+        instance = DagsterInstance.get()
+        today = datetime.now(UTC).date()
+
+        started = _step("Smartlead sync (campaigns, variants, mailboxes, statistics, threads)")
+        mats = _run_job(defs, "smartlead_sync_job", instance)
+        _done(started, _requests_line(mats))
+
+        first = today - timedelta(days=args.days)
+        last = today - timedelta(days=1)
+        started = _step(f"daily metrics backfill {first}..{last} (one run)")
+        mats = _run_job(defs, "smartlead_daily_metrics_job", instance, tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        })
+        _done(started, _requests_line(mats))
+
+        started = _step(f"enrollment snapshot for today ({today})")
+        mats = _run_job(defs, "smartlead_enrollment_snapshot_job", instance,
+                        partition_key=today.isoformat())
+        _done(started, _requests_line(mats))
+
+        started = _step("campaign leads (resumable, 5 campaigns per commit)")
+        mats = _run_job(defs, "smartlead_campaign_leads_job", instance)
+        _done(started, _requests_line(mats))
+    finally:
+        sandbox.stop()
+
+    print_summary(settings)
+    print(f"\nDemo finished in {time.monotonic() - total:.0f} s.")
+    print(
+        "\nOpen the Dagster UI on the same warehouse and a fresh sandbox:\n"
+        "  make sandbox      # terminal 1: the simulators (writes .outbound/sandbox/)\n"
+        "  make dev          # terminal 2: dagster dev on http://127.0.0.1:3000\n"
+        f"Query the warehouse: {settings.warehouse_url}"
+    )
+    return 0
+
+
+def _requests_line(mats: dict[str, dict]) -> str:
+    if not mats:
+        return "nothing materialized"
+    any_meta = next(iter(mats.values()))
+    rows = sum(int(m.get("rows_loaded") or 0) for m in mats.values())
+    return (f"{len(mats)} assets, {rows:,} rows, {any_meta.get('requests', 0):,} requests, "
+            f"{any_meta.get('responses_429', 0)} × 429")
+
+
+def print_summary(settings: Settings) -> None:
+    from outbound_pipeline.warehouse import Warehouse
+
+    wh = Warehouse.from_url(settings.warehouse_url)
+    print("\nraw_smartlead tables:")
+    for table in wh.tables("raw_smartlead"):
+        if table.startswith("_dlt"):
+            continue
+        count = wh.query(f"select count(*) from raw_smartlead.{table}")[0][0]
+        print(f"  {table:<28} {count:>10,} rows")
+    rows = wh.query(CAMPAIGN_RATES_SQL)
+    print("\nCampaigns by reply rate (seed 002: replied / (sent - bounced); bounced / sent):")
+    print(f"  {'connection':<14} {'campaign':<44} {'sent':>7} {'reply':>7} {'bounce':>7}")
+    for connection, name, sent, reply_rate, bounce_rate in rows[:12]:
+        print(f"  {connection:<14} {name[:44]:<44} {sent:>7,} {_pct(reply_rate):>7} "
+              f"{_pct(bounce_rate):>7}")
+    if len(rows) > 12:
+        print(f"  … and {len(rows) - 12} more campaigns")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+CAMPAIGN_RATES_SQL = """
+select connection, name, sent_count,
+       case when sent_count - bounce_count > 0
+            then reply_count * 1.0 / (sent_count - bounce_count) end as reply_rate,
+       case when sent_count > 0 then bounce_count * 1.0 / sent_count end as bounce_rate
+from raw_smartlead.campaigns
+where sent_count > 0
+order by reply_rate desc nulls last, name
+"""
+
+# ---------------------------------------------------------------------------------------------
+# sandbox, dev
+
+
+def sandbox(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    process = start_sandbox(settings, speed=args.speed, seed=args.seed)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        process.stop()
+    return 0
+
+
+def dev(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    ensure_dagster_home(settings)
+    keys_file = sandbox_dir(settings) / "keys.json"
+    if not os.environ.get("OUTBOUND_CONNECTIONS") and keys_file.exists():
+        _use_sandbox_connections(settings, json.loads(keys_file.read_text()))
+        print(f"Using the sandbox connections in {sandbox_dir(settings)}")
+    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w",
+               str(PROJECT_ROOT / "workspace.yaml"), *args.dagster_args]
+    os.execv(command[0], command)
+    return 0  # pragma: no cover
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="outbound", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("demo", help="sandbox → warehouse, end to end, with a summary")
+    p.add_argument("--speed", type=float, default=DEMO_SPEED,
+                   help="sandbox speed factor (rate limits scaled by it)")
+    p.add_argument("--days", type=int, default=DEMO_BACKFILL_DAYS,
+                   help="days of daily metrics to backfill")
+    p.set_defaults(func=demo)
+
+    p = commands.add_parser("sandbox", help="run the platform simulators until Ctrl-C")
+    p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=sandbox)
+
+    p = commands.add_parser("dev", help="dagster dev on this project (sandbox keys if present)")
+    p.add_argument("dagster_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=dev)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

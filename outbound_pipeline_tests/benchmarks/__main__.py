@@ -1,0 +1,168 @@
+"""`make bench`: run the benchmarks side by side and record them in docs/benchmarks.md.
+
+1. Full Smartlead sync of the default sandbox world at the real limit (10 requests / 2 s per
+   key): the project's paced client beside the seed system's fixed 350 ms delay, in the same run
+   (two sandboxes, two processes, concurrently).
+2. Rows/s of the largest resource into DuckDB and PostgreSQL, beside a plain insert / COPY of
+   the same rows.
+
+Options: --skip-pacing, --skip-load, --no-record, --campaigns/--leads (a smaller world, for a
+quick look; recorded figures use the default world).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
+from outbound_pipeline.sandbox.world import WorldConfig
+
+from outbound_pipeline.connections import load_connections
+from outbound_pipeline.platforms.smartlead.client import SmartleadClient
+from outbound_pipeline.warehouse import Warehouse
+from outbound_pipeline_tests.benchmarks import load_speed, machine
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+PG_ADMIN_URL = os.environ.get("OUTBOUND_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pacing(world: WorldConfig, workdir: Path) -> list[dict]:
+    sandboxes, children = [], []
+    try:
+        for approach in ("paced", "fixed"):
+            sandbox = SandboxProcess(world, speed=1.0)
+            sandbox.start()
+            sandboxes.append(sandbox)
+            folder = workdir / approach
+            folder.mkdir()
+            keys = write_connections_file(folder / "connections.yaml", sandbox.accounts,
+                                          sandbox.smartlead_url, 1.0)
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "outbound_pipeline_tests.benchmarks.sync_pacing",
+                 "--approach", approach, "--connections", str(folder / "connections.yaml"),
+                 "--workdir", str(folder)],
+                env={**os.environ, **keys}, stdout=subprocess.PIPE, text=True,
+            ))
+        print("  full sync at the real limit, both approaches concurrently …", flush=True)
+        results = []
+        for child in children:
+            out, _ = child.communicate()
+            if child.returncode:
+                raise SystemExit(f"sync benchmark child failed ({child.returncode})")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        return results
+    finally:
+        for sandbox in sandboxes:
+            sandbox.stop()
+
+
+def load(world: WorldConfig, workdir: Path) -> list[dict]:
+    sandbox = SandboxProcess(world, speed=1000.0)
+    sandbox.start()
+    try:
+        keys = write_connections_file(workdir / "fast.yaml", sandbox.accounts,
+                                      sandbox.smartlead_url, 1000.0)
+        os.environ.update(keys)
+        clients = [SmartleadClient.for_connection(c)
+                   for c in load_connections(workdir / "fast.yaml")]
+        tables = load_speed.fetch_statistics(clients)
+    finally:
+        sandbox.stop()
+    rows = sum(t.num_rows for t in tables)
+    whole = pa.concat_tables(tables)
+    results = []
+    duck = Warehouse.from_url(f"duckdb:///{workdir / 'load.duckdb'}")
+    results.append(_pair("DuckDB", rows, load_speed.dlt_load(duck, tables, workdir),
+                         "plain CREATE TABLE AS", load_speed.plain_duckdb(duck, whole)))
+    try:
+        import psycopg
+
+        name = f"outbound_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as con:
+            con.execute(f'create database "{name}"')
+        try:
+            pg = Warehouse.from_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+            results.append(_pair("PostgreSQL", rows, load_speed.dlt_load(pg, tables, workdir),
+                                 "plain COPY", load_speed.plain_postgres_copy(pg, whole)))
+        finally:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as con:
+                con.execute(f'drop database if exists "{name}" with (force)')
+    except psycopg.OperationalError as exc:
+        print(f"  PostgreSQL not reachable, skipped: {exc}")
+    return results
+
+
+def _pair(engine: str, rows: int, dlt_seconds: float, plain_name: str,
+          plain_seconds: float) -> dict:
+    return {"engine": engine, "rows": rows, "dlt_rows_per_s": round(rows / dlt_seconds),
+            "plain": plain_name, "plain_rows_per_s": round(rows / plain_seconds),
+            "ratio": round(plain_seconds / dlt_seconds, 3)}
+
+
+def render(world: WorldConfig, sync: list[dict], loads: list[dict]) -> str:
+    lines = [f"## Smartlead ingestion: {machine.today()}", "",
+             f"Machine: {machine.describe()}.",
+             f"World: seed {world.seed}, {world.n_accounts} accounts, {world.n_campaigns} "
+             f"campaigns, {world.n_leads:,} leads, {world.days} days.", ""]
+    if sync:
+        lines += ["Full sync at the real limit (10 requests / 2 s per key; accounts synced one "
+                  "after another, so the bound is 5 requests/s):", "",
+                  "| approach | requests | 429s | seconds | requests/s | ÷ limit |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for r in sync:
+            name = {"paced": "project client (sliding-window pacing)",
+                    "fixed": "seed: fixed 350 ms delay"}[r["approach"]]
+            lines.append(f"| {name} | {r['requests']:,} | {r['responses_429']} | "
+                         f"{r['seconds']:.0f} | {r['requests_per_s']:.2f} | "
+                         f"{r['requests_per_s'] / r['limit_per_s']:.3f} |")
+        lines.append("")
+    if loads:
+        lines += ["Largest resource (`email_statistics`, merge on its primary key) into each "
+                  "warehouse, beside a plain insert of the same rows:", "",
+                  "| engine | rows | dlt rows/s | plain | plain rows/s | dlt ÷ plain |",
+                  "|---|---:|---:|---|---:|---:|"]
+        for r in loads:
+            lines.append(f"| {r['engine']} | {r['rows']:,} | {r['dlt_rows_per_s']:,} | "
+                         f"{r['plain']} | {r['plain_rows_per_s']:,} | {r['ratio']:.3f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--skip-pacing", action="store_true")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--campaigns", type=int)
+    parser.add_argument("--leads", type=int)
+    args = parser.parse_args()
+    world = WorldConfig()
+    if args.campaigns or args.leads:
+        world = WorldConfig(n_campaigns=args.campaigns or world.n_campaigns,
+                            n_leads=args.leads or world.n_leads)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="outbound-bench-") as tmp:
+        workdir = Path(tmp)
+        sync = [] if args.skip_pacing else pacing(world, workdir)
+        loads = [] if args.skip_load else load(world, workdir)
+    report = render(world, sync, loads)
+    print(report)
+    print(f"(benchmarks took {time.monotonic() - started:.0f} s)")
+    if not args.no_record:
+        text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
+        DOCS.write_text(text.rstrip() + "\n\n" + report)
+        print(f"recorded in {DOCS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Rows/s of the largest Smartlead resource (``email_statistics``) into each warehouse, beside a
+plain insert of the same Arrow rows (DuckDB ``CREATE TABLE AS``, PostgreSQL ``COPY``)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import dlt
+import pyarrow as pa
+
+from outbound_pipeline.platforms.smartlead.client import SmartleadClient
+from outbound_pipeline.platforms.smartlead.source import statistics_table
+from outbound_pipeline.warehouse import Warehouse
+
+
+def fetch_statistics(clients: list[SmartleadClient]) -> list[pa.Table]:
+    """Every sent email of the sandbox world as the source builds it (Arrow, one per page)."""
+    tables = []
+    for client in clients:
+        for campaign in client.campaigns():
+            for page in client.statistics(int(campaign["id"])):
+                tables.append(statistics_table(client.connection, int(campaign["id"]), page,
+                                               set()))
+    return tables
+
+
+def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> float:
+    @dlt.resource(name="email_statistics", write_disposition="merge",
+                  primary_key=("connection", "stats_id"))
+    def email_statistics():
+        yield from tables
+
+    pipeline = dlt.pipeline(pipeline_name=f"bench_load_{uuid.uuid4().hex[:6]}",
+                            destination=warehouse.dlt_destination(),
+                            dataset_name=f"bench_{uuid.uuid4().hex[:6]}",
+                            pipelines_dir=str(workdir / "dlt"))
+    started = time.monotonic()
+    pipeline.run(email_statistics()).raise_on_failed_jobs()
+    return time.monotonic() - started
+
+
+def plain_duckdb(warehouse: Warehouse, table: pa.Table) -> float:
+    with warehouse.connect() as con:
+        started = time.monotonic()
+        con.register("incoming", table)
+        con.execute("create table plain_email_statistics as select * from incoming")
+        return time.monotonic() - started
+
+
+def plain_postgres_copy(warehouse: Warehouse, table: pa.Table) -> float:
+    columns = ", ".join(f"{f.name} {_pg_type(f.type)}" for f in table.schema)
+    rows = table.to_pylist()
+    names = table.schema.names
+    with warehouse.connect() as con:
+        started = time.monotonic()
+        con.execute(f"create table plain_email_statistics ({columns})")
+        with con.cursor() as cur, cur.copy(
+                f"copy plain_email_statistics ({', '.join(names)}) from stdin") as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+        con.commit()
+        return time.monotonic() - started
+
+
+def _pg_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_integer(arrow_type):
+        return "bigint"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamptz"
+    return "text"

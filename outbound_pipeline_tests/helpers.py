@@ -1,0 +1,60 @@
+"""Running the project's real Dagster jobs against a test warehouse and sandbox."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from outbound_pipeline.definitions import build_definitions
+from outbound_pipeline.settings import Settings
+from outbound_pipeline.warehouse import Warehouse
+
+
+def settings_for(tmp_path: Path, warehouse: Warehouse, connections_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        warehouse_url=warehouse.url,
+        connections_path=connections_path,
+        history_start=date(2025, 1, 1),
+    )
+
+
+def run_job(settings: Settings, job: str, *, instance: dg.DagsterInstance | None = None,
+            raise_on_error: bool = True, **kwargs: Any) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(settings)
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error,
+        **kwargs,
+    )
+
+
+def sync_config(mode: str = "delta") -> dict:
+    return {"ops": {"smartlead_sync": {"config": {"mode": mode}}}}
+
+
+def backfill_tags(start: date, end: date) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat()}
+
+
+def materialized(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
+    found = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        found[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
+    return found
+
+
+def table_snapshot(warehouse: Warehouse, table: str, order_by: str,
+                   exclude: tuple[str, ...] = ("_dlt_load_id", "_dlt_id")) -> list[tuple]:
+    """Every row of a raw table (dlt's bookkeeping columns left out), in a stable order."""
+    columns = [r[0] for r in warehouse.query(
+        "select column_name from information_schema.columns where table_schema = "
+        "'raw_smartlead' and table_name = ? order by column_name", (table,))
+        if r[0] not in exclude]
+    select = ", ".join(f'"{c}"' for c in columns)
+    rows = warehouse.query(f"select {select} from raw_smartlead.{table} order by {order_by}")
+    return [tuple(str(v) for v in row) for row in rows]

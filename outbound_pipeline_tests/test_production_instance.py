@@ -1,0 +1,46 @@
+"""deploy/dagster.yaml: an instance on dagster-postgres run, event and schedule storage."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dagster as dg
+
+from outbound_pipeline.warehouse import Warehouse
+from outbound_pipeline_tests.conftest import connect_sandbox
+from outbound_pipeline_tests.helpers import run_job, settings_for
+
+DEPLOY_YAML = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
+
+
+def test_materializes_on_a_postgres_backed_instance(postgres_url, shared_sandbox, tmp_path,
+                                                    monkeypatch):
+    parts = urlsplit(postgres_url)
+    for name, value in {"DAGSTER_PG_HOST": parts.hostname, "DAGSTER_PG_PORT": str(parts.port),
+                        "DAGSTER_PG_USER": parts.username or "postgres",
+                        "DAGSTER_PG_PASSWORD": parts.password or "",
+                        "DAGSTER_PG_DB": parts.path.strip("/")}.items():
+        monkeypatch.setenv(name, value)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(DEPLOY_YAML, home / "dagster.yaml")
+    env = connect_sandbox(shared_sandbox, tmp_path, monkeypatch)
+    # The warehouse itself is the same Postgres database, as in production.
+    warehouse = Warehouse.from_url(postgres_url)
+    settings = settings_for(tmp_path, warehouse, env.connections_path)
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+        result = run_job(settings, "smartlead_sync_job", instance=instance)
+        assert result.success
+        key = dg.AssetKey(["raw", "smartlead", "campaigns"])
+        assert instance.get_latest_materialization_event(key) is not None
+
+    runs = warehouse.query("select count(*) from runs")[0][0]
+    events = warehouse.query(
+        "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'")
+    assert runs == 1 and events[0][0] >= 8
