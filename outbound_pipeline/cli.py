@@ -91,9 +91,14 @@ def _materializations(result) -> dict[str, dict]:
     return found
 
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def _run_job(defs, name: str, instance, **kwargs) -> dict[str, dict]:
+    """Runs a job in this process on the real instance, so the UI shows it afterwards."""
     job = defs.resolve_job_def(name)
-    result = job.execute_in_process(instance=instance, raise_on_error=True, **kwargs)
+    result = job.execute_in_process(instance=instance, raise_on_error=True, run_config=QUIET,
+                                    **kwargs)
     return _materializations(result)
 
 

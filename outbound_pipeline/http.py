@@ -149,7 +149,8 @@ class PaginationError(PlatformError):
 class RateLimiter:
     """A sliding-window pacer: at most ``requests`` starts in any ``per_seconds`` window.
 
-    A small safety margin widens the window, because the server counts arrivals, not departures.
+    A small safety margin widens the window (2 %, at least 10 ms), because the server counts
+    arrivals, not departures, and its clock is not ours.
     Thread-safe: one limiter is shared by every thread that uses the same key.
     """
 
@@ -163,7 +164,7 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.requests = requests
-        self.window = per_seconds * (1 + margin)
+        self.window = per_seconds + max(per_seconds * margin, 0.010)
         self._clock = clock
         self._sleep = sleep
         self._starts: deque[float] = deque()

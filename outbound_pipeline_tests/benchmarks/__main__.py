@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,11 +24,11 @@ import uuid
 from pathlib import Path
 
 import pyarrow as pa
-from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
-from outbound_pipeline.sandbox.world import WorldConfig
 
 from outbound_pipeline.connections import load_connections
 from outbound_pipeline.platforms.smartlead.client import SmartleadClient
+from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
+from outbound_pipeline.sandbox.world import WorldConfig
 from outbound_pipeline.warehouse import Warehouse
 from outbound_pipeline_tests.benchmarks import load_speed, machine
 
@@ -55,15 +56,33 @@ def pacing(world: WorldConfig, workdir: Path) -> list[dict]:
             ))
         print("  full sync at the real limit, both approaches concurrently …", flush=True)
         results = []
-        for child in children:
+        for child, sandbox in zip(children, sandboxes, strict=True):
             out, _ = child.communicate()
             if child.returncode:
                 raise SystemExit(f"sync benchmark child failed ({child.returncode})")
-            results.append(json.loads(out.strip().splitlines()[-1]))
+            result = json.loads(out.strip().splitlines()[-1])
+            order = [r["account"] for r in sandbox.requests() if r["status"] != 429]
+            result["bound_seconds"] = round(schedule_bound(
+                order, result["limit_requests"], result["limit_seconds"]), 2)
+            results.append(result)
         return results
     finally:
         for sandbox in sandboxes:
             sandbox.stop()
+
+
+def schedule_bound(accounts: list[str], requests: int, per_seconds: float) -> float:
+    """The least time a one-at-a-time client needs for this exact sequence of requests when
+    each key allows ``requests`` starts in any ``per_seconds`` window: every request starts as
+    early as its own key's window allows (greedy earliest start is optimal here)."""
+    starts: dict[str, list[float]] = {}
+    now = 0.0
+    for account in accounts:
+        mine = starts.setdefault(account, [])
+        if len(mine) >= requests:
+            now = max(now, mine[-requests] + per_seconds)
+        mine.append(now)
+    return now
 
 
 def load(world: WorldConfig, workdir: Path) -> list[dict]:
@@ -82,8 +101,9 @@ def load(world: WorldConfig, workdir: Path) -> list[dict]:
     whole = pa.concat_tables(tables)
     results = []
     duck = Warehouse.from_url(f"duckdb:///{workdir / 'load.duckdb'}")
-    results.append(_pair("DuckDB", rows, load_speed.dlt_load(duck, tables, workdir),
-                         "plain CREATE TABLE AS", load_speed.plain_duckdb(duck, whole)))
+    results.append(_pair(
+        "DuckDB", rows, _median(lambda: load_speed.dlt_load(duck, tables, workdir)),
+        "plain CREATE TABLE AS", _median(lambda: load_speed.plain_duckdb(duck, whole))))
     try:
         import psycopg
 
@@ -92,14 +112,19 @@ def load(world: WorldConfig, workdir: Path) -> list[dict]:
             con.execute(f'create database "{name}"')
         try:
             pg = Warehouse.from_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-            results.append(_pair("PostgreSQL", rows, load_speed.dlt_load(pg, tables, workdir),
-                                 "plain COPY", load_speed.plain_postgres_copy(pg, whole)))
+            results.append(_pair(
+                "PostgreSQL", rows, _median(lambda: load_speed.dlt_load(pg, tables, workdir)),
+                "plain COPY", _median(lambda: load_speed.plain_postgres_copy(pg, whole))))
         finally:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as con:
                 con.execute(f'drop database if exists "{name}" with (force)')
     except psycopg.OperationalError as exc:
         print(f"  PostgreSQL not reachable, skipped: {exc}")
     return results
+
+
+def _median(measure, repeats: int = 3) -> float:
+    return statistics.median(measure() for _ in range(repeats))
 
 
 def _pair(engine: str, rows: int, dlt_seconds: float, plain_name: str,
@@ -115,20 +140,26 @@ def render(world: WorldConfig, sync: list[dict], loads: list[dict]) -> str:
              f"World: seed {world.seed}, {world.n_accounts} accounts, {world.n_campaigns} "
              f"campaigns, {world.n_leads:,} leads, {world.days} days.", ""]
     if sync:
-        lines += ["Full sync at the real limit (10 requests / 2 s per key; accounts synced one "
-                  "after another, so the bound is 5 requests/s):", "",
-                  "| approach | requests | 429s | seconds | requests/s | ÷ limit |",
-                  "|---|---:|---:|---:|---:|---:|"]
+        lines += ["Full sync at the real limit (10 requests / 2 s per account key):", "",
+                  "| approach | requests | 429s | seconds | bound (s) | bound ÷ seconds | "
+                  "requests/s |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for r in sync:
             name = {"paced": "project client (sliding-window pacing)",
                     "fixed": "seed: fixed 350 ms delay"}[r["approach"]]
             lines.append(f"| {name} | {r['requests']:,} | {r['responses_429']} | "
-                         f"{r['seconds']:.0f} | {r['requests_per_s']:.2f} | "
-                         f"{r['requests_per_s'] / r['limit_per_s']:.3f} |")
+                         f"{r['seconds']:.0f} | {r['bound_seconds']:.0f} | "
+                         f"{r['bound_seconds'] / r['seconds']:.3f} | "
+                         f"{r['requests_per_s']:.2f} |")
+        lines += ["", "*bound*: the least time this exact sequence of requests could take at the "
+                  "limit, each request starting as soon as its own account's window allows "
+                  "(requests alternate between the accounts, whose windows overlap). "
+                  "*bound ÷ seconds* is the share of the limit sustained over the whole run, "
+                  "dlt's normalize and load included."]
         lines.append("")
     if loads:
-        lines += ["Largest resource (`email_statistics`, merge on its primary key) into each "
-                  "warehouse, beside a plain insert of the same rows:", "",
+        lines += ["Largest resource (`email_statistics`, merge on its primary key, median of 3) "
+                  "into each warehouse, beside a plain insert of the same rows:", "",
                   "| engine | rows | dlt rows/s | plain | plain rows/s | dlt ÷ plain |",
                   "|---|---:|---:|---|---:|---:|"]
         for r in loads:

@@ -11,33 +11,35 @@ import dlt
 import pyarrow as pa
 
 from outbound_pipeline.platforms.smartlead.client import SmartleadClient
-from outbound_pipeline.platforms.smartlead.source import statistics_table
+from outbound_pipeline.platforms.smartlead.source import arrow_batches, statistics_table
 from outbound_pipeline.warehouse import Warehouse
 
 
 def fetch_statistics(clients: list[SmartleadClient]) -> list[pa.Table]:
-    """Every sent email of the sandbox world as the source builds it (Arrow, one per page)."""
+    """Every sent email of the sandbox world, batched exactly as the source yields it."""
     tables = []
     for client in clients:
         for campaign in client.campaigns():
-            for page in client.statistics(int(campaign["id"])):
-                tables.append(statistics_table(client.connection, int(campaign["id"]), page,
-                                               set()))
+            campaign_id = int(campaign["id"])
+            tables.extend(arrow_batches(
+                statistics_table(client.connection, campaign_id, page, set())
+                for page in client.statistics(campaign_id)))
     return tables
 
 
 def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> float:
+    pipeline = dlt.pipeline(pipeline_name=f"bench_load_{uuid.uuid4().hex[:6]}",
+                            destination=warehouse.dlt_destination(),
+                            dataset_name=f"bench_{uuid.uuid4().hex[:6]}",
+                            pipelines_dir=str(workdir / "dlt"))
     @dlt.resource(name="email_statistics", write_disposition="merge",
                   primary_key=("connection", "stats_id"))
     def email_statistics():
         yield from tables
 
-    pipeline = dlt.pipeline(pipeline_name=f"bench_load_{uuid.uuid4().hex[:6]}",
-                            destination=warehouse.dlt_destination(),
-                            dataset_name=f"bench_{uuid.uuid4().hex[:6]}",
-                            pipelines_dir=str(workdir / "dlt"))
     started = time.monotonic()
-    pipeline.run(email_statistics()).raise_on_failed_jobs()
+    pipeline.run(email_statistics(),
+                 loader_file_format=warehouse.loader_file_format).raise_on_failed_jobs()
     return time.monotonic() - started
 
 
@@ -45,7 +47,7 @@ def plain_duckdb(warehouse: Warehouse, table: pa.Table) -> float:
     with warehouse.connect() as con:
         started = time.monotonic()
         con.register("incoming", table)
-        con.execute("create table plain_email_statistics as select * from incoming")
+        con.execute("create or replace table plain_email_statistics as select * from incoming")
         return time.monotonic() - started
 
 
@@ -55,6 +57,7 @@ def plain_postgres_copy(warehouse: Warehouse, table: pa.Table) -> float:
     names = table.schema.names
     with warehouse.connect() as con:
         started = time.monotonic()
+        con.execute("drop table if exists plain_email_statistics")
         con.execute(f"create table plain_email_statistics ({columns})")
         with con.cursor() as cur, cur.copy(
                 f"copy plain_email_statistics ({', '.join(names)}) from stdin") as copy:

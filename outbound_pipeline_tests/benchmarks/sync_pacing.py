@@ -73,8 +73,7 @@ def main() -> None:
     print(json.dumps({
         "approach": args.approach, "requests": stats.requests, "responses_429": stats.rate_limited,
         "seconds": round(elapsed, 2), "requests_per_s": round(stats.requests / elapsed, 3),
-        # accounts are synced one after another, so the bound is one key's limit
-        "limit_per_s": limit.per_second,
+        "limit_requests": limit.requests, "limit_seconds": limit.per_seconds,
         "accounts": len(connections),
         "rows": {k: v for k, v in rows.items() if not k.startswith("_dlt")},
     }))

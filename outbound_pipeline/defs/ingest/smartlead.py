@@ -98,6 +98,7 @@ def _run_source(
     connections: ConnectionsResource,
     pipeline: dlt.Pipeline,
     make_source: Callable[[SmartleadClients], DltSource],
+    loader_file_format: str | None,
     **run_kwargs: object,
 ) -> Iterator:
     """Runs a Smartlead source for every connection; adds the requests made (and 429s seen)
@@ -105,7 +106,8 @@ def _run_source(
     clients = SmartleadClients(connections.for_platform("smartlead"))
     try:
         results = dlt.run(context=context, dlt_source=make_source(clients),
-                          dlt_pipeline=pipeline, **run_kwargs)
+                          dlt_pipeline=pipeline, loader_file_format=loader_file_format,
+                          **run_kwargs)
         for result in results:
             if isinstance(result, dg.MaterializeResult):
                 metadata = {**(result.metadata or {}), **clients.stats().as_metadata()}
@@ -159,6 +161,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
             context, dlt, connections, warehouse.pipeline("smartlead", DATASET),
             lambda clients: smartlead_source(
                 clients, mode=mode, statistics_lookback_days=config.statistics_lookback_days),
+            warehouse.warehouse.loader_file_format,
             refresh="drop_sources" if config.mode == "reset" else None,
         )
 
@@ -185,6 +188,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
         yield from _run_source(
             context, dlt, connections, warehouse.pipeline("smartlead_daily", DATASET),
             lambda clients: smartlead_daily_source(clients, start=start, end=end),
+            warehouse.warehouse.loader_file_format,
         )
 
     @dlt_assets(
@@ -216,6 +220,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
             context, dlt, connections, warehouse.pipeline("smartlead_enrollment", DATASET),
             lambda clients: smartlead_enrollment_source(
                 clients, snapshot_date=datetime.now(UTC).date()),
+            warehouse.warehouse.loader_file_format,
         )
 
     @dg.asset(
@@ -240,24 +245,27 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
         # A crashed run may have left local packages behind; the warehouse holds the truth.
         pipeline.drop()
         rows = 0
+        campaigns: list = []
         try:
             campaigns = CampaignPlan(clients).campaigns()
             chunks = [campaigns[i:i + LEADS_CHUNK] for i in range(0, len(campaigns), LEADS_CHUNK)]
             for number, chunk in enumerate(chunks, 1):
-                info = pipeline.run(smartlead_leads_source(clients, chunk, mode=mode),
-                                    refresh="drop_sources" if (config.mode == "reset"
-                                                               and number == 1) else None)
+                info = pipeline.run(
+                    smartlead_leads_source(clients, chunk, mode=mode),
+                    refresh="drop_sources" if (config.mode == "reset" and number == 1) else None,
+                    loader_file_format=warehouse.warehouse.loader_file_format,
+                )
                 info.raise_on_failed_jobs()
                 normalized = pipeline.last_trace.last_normalize_info
                 rows += normalized.row_counts.get("campaign_leads", 0) if normalized else 0
                 context.log.info(f"campaign leads: chunk {number}/{len(chunks)} committed")
+            requests = clients.stats().as_metadata()
         except PlatformError as exc:
             raise dg.Failure(description=str(exc)) from None
         finally:
             clients.close()
         return dg.MaterializeResult(
-            metadata={"rows_loaded": rows, "campaigns": len(campaigns),
-                      **clients.stats().as_metadata()}
+            metadata={"rows_loaded": rows, "campaigns": len(campaigns), **requests}
         )
 
     return dg.Definitions(
