@@ -121,7 +121,9 @@ class Warehouse:
         """Runs one statement and returns its rows (``%s``-free: use ``?`` placeholders)."""
         if self.kind == "postgres":
             sql = sql.replace("?", "%s")
-        with self.connect(read_only=self.kind == "duckdb") as con:
+        # DuckDB: read-write like every other connection in the process (dbt-duckdb and dlt keep
+        # theirs open); the file admits only one configuration at a time.
+        with self.connect() as con:
             cur = con.execute(sql, list(params))
             return [tuple(r) for r in cur.fetchall()]
 

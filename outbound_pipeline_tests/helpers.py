@@ -58,3 +58,16 @@ def table_snapshot(warehouse: Warehouse, table: str, order_by: str,
     select = ", ".join(f'"{c}"' for c in columns)
     rows = warehouse.query(f"select {select} from raw_smartlead.{table} order by {order_by}")
     return [tuple(str(v) for v in row) for row in rows]
+
+
+def files_containing(root: Path, secrets: list[str]) -> list[str]:
+    """Every file under ``root`` (warehouse file, dlt working folders and traces, Dagster
+    storage) that contains one of ``secrets``."""
+    needles = [s.encode() for s in secrets if s]
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if any(needle in data for needle in needles):
+                found.append(str(path.relative_to(root)))
+    return found

@@ -25,6 +25,7 @@ def describe() -> dict:
             "kinds": sorted(node.kinds),
             "owners": list(node.owners),
             "partitioned": node.partitions_def is not None,
+            "pools": sorted(node.pools),
             "has_description": bool(node.description),
         }
     return {
@@ -48,3 +49,30 @@ def test_every_asset_has_owner_description_and_warehouse_kind():
     for key, asset in describe()["assets"].items():
         assert asset["owners"] and asset["has_description"], key
         assert "duckdb" in asset["kinds"], key
+
+
+def test_pools_follow_the_warehouse():
+    """One writer pool on DuckDB; a per-platform pool on PostgreSQL."""
+    from outbound_pipeline.defs.resources import pool_for
+
+    duck = load_settings({"OUTBOUND_WAREHOUSE_URL": "duckdb:///x.duckdb"})
+    pg = load_settings({"OUTBOUND_WAREHOUSE_URL": "postgresql://u@h:5432/db"})
+    assert pool_for(duck, "smartlead") == "duckdb_writer"
+    assert pool_for(pg, "smartlead") == "smartlead_api"
+    assert all(a["pools"] == ["duckdb_writer"] for a in describe()["assets"].values())
+
+
+def test_workspace_loads_with_the_dagster_cli(tmp_path):
+    """`dagster definitions validate` loads the code location the way the UI does."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", str(root / "workspace.yaml")],
+        cwd=root, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path),
+             "OUTBOUND_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -15,6 +15,7 @@ from outbound_pipeline.sandbox.faults import FaultConfig
 from outbound_pipeline_tests.conftest import TEST_WORLD, connect_sandbox
 from outbound_pipeline_tests.helpers import (
     backfill_tags,
+    files_containing,
     materialized,
     run_job,
     settings_for,
@@ -87,6 +88,9 @@ def test_sync_lands_every_table_with_true_numbers(warehouse, shared_sandbox, tmp
     assert not {c for c in columns if "password" in c}
     dump = json.dumps(table_snapshot(warehouse, "email_accounts", "email_account_id"))
     assert truth["passwords"] and not any(p in dump for p in truth["passwords"])
+
+    # no key in any file the run wrote (DuckDB file, dlt state and traces)
+    assert files_containing(tmp_path, list(env.keys.values())) == []
 
     # a second sync with nothing new loads nothing and asks only for analytics
     shared_sandbox.reset_requests()
@@ -172,6 +176,7 @@ def test_wrong_key_fails_clearly_without_leaking_it(shared_sandbox, duckdb_wareh
     assert "Invalid API Key" in message
     logs = "\n".join(str(record) for record in instance.all_logs(result.run_id))
     assert wrong not in message and wrong not in logs
+    assert files_containing(tmp_path, [wrong]) == []
 
 
 def test_backfill_90_days_is_one_run_in_29_day_windows(shared_sandbox, duckdb_warehouse,
