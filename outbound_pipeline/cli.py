@@ -222,8 +222,9 @@ def dev(args: argparse.Namespace) -> int:
     if not os.environ.get("OUTBOUND_CONNECTIONS") and keys_file.exists():
         _use_sandbox_connections(settings, json.loads(keys_file.read_text()))
         print(f"Using the sandbox connections in {sandbox_dir(settings)}")
+    extra = args.dagster_args[1:] if args.dagster_args[:1] == ["--"] else args.dagster_args
     command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w",
-               str(PROJECT_ROOT / "workspace.yaml"), *args.dagster_args]
+               str(PROJECT_ROOT / "workspace.yaml"), *extra]
     os.execv(command[0], command)
     return 0  # pragma: no cover
 
