@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -201,7 +202,13 @@ order by reply_rate desc nulls last, name
 # sandbox, dev
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def sandbox(args: argparse.Namespace) -> int:
+    # SIGTERM (e.g. from a process manager) stops the simulators as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = load_settings()
     process = start_sandbox(settings, speed=args.speed, seed=args.seed)
     print("Press Ctrl-C to stop.", flush=True)

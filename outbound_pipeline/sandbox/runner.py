@@ -59,6 +59,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=1.0)
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--faults", type=str, default=None, help="FaultConfig as JSON")
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop when stdin closes (the parent went away, however it died)")
     return p.parse_args(argv)
 
 
@@ -97,10 +99,19 @@ def main(argv: list[str] | None = None) -> int:
             await asyncio.sleep(0.01)
         sys.stdout.write(READY_PREFIX + json.dumps(urls) + "\n")
         sys.stdout.flush()
+        if args.exit_with_parent:
+            threading.Thread(target=_exit_on_stdin_eof, args=(server,), daemon=True).start()
         await task
 
     asyncio.run(serve())
     return 0
+
+
+def _exit_on_stdin_eof(server: Any) -> None:
+    # The parent holds our stdin open; EOF means it is gone (even after SIGKILL).
+    while sys.stdin.buffer.read(1024):
+        pass
+    server.should_exit = True
 
 
 # The parent side --------------------------------------------------------------------------------
@@ -128,7 +139,8 @@ class SandboxProcess:
         cmd = [sys.executable, "-m", "outbound_pipeline.sandbox.runner",
                "--seed", str(c.seed), "--accounts", str(c.n_accounts),
                "--campaigns", str(c.n_campaigns), "--leads", str(c.n_leads),
-               "--days", str(c.days), "--speed", repr(float(self.speed)), "--port", "0"]
+               "--days", str(c.days), "--speed", repr(float(self.speed)), "--port", "0",
+               "--exit-with-parent"]
         if c.end_date is not None:
             cmd += ["--end-date", c.end_date.isoformat()]
         if self.faults is not None:
@@ -142,7 +154,8 @@ class SandboxProcess:
         # The child's stderr goes to a file (closed in stop()) so a crash can be reported.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         process = subprocess.Popen(
-            self.command(), stdout=subprocess.PIPE, stderr=self._stderr, text=True, bufsize=1,
+            self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._stderr, text=True, bufsize=1,
         )
         self._process = process
         lines: queue.Queue[str | None] = queue.Queue()
