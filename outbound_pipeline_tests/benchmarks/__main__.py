@@ -158,7 +158,7 @@ def render(world: WorldConfig, sync: list[dict], loads: list[dict]) -> str:
                   "dlt's normalize and load included."]
         lines.append("")
     if loads:
-        lines += ["Largest resource (`email_statistics`, merge on its primary key, median of 3) "
+        lines += ["Largest resource (`email_statistics`, upsert on its primary key, median of 3) "
                   "into each warehouse, beside a plain insert of the same rows:", "",
                   "| engine | rows | dlt rows/s | plain | plain rows/s | dlt ÷ plain |",
                   "|---|---:|---:|---|---:|---:|"]

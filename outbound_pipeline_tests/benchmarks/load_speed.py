@@ -11,20 +11,20 @@ import dlt
 import pyarrow as pa
 
 from outbound_pipeline.platforms.smartlead.client import SmartleadClient
-from outbound_pipeline.platforms.smartlead.source import arrow_batches, statistics_table
+from outbound_pipeline.platforms.smartlead.source import (
+    UPSERT,
+    arrow_batches,
+    statistics_table,
+)
 from outbound_pipeline.warehouse import Warehouse
 
 
 def fetch_statistics(clients: list[SmartleadClient]) -> list[pa.Table]:
     """Every sent email of the sandbox world, batched exactly as the source yields it."""
-    tables = []
-    for client in clients:
-        for campaign in client.campaigns():
-            campaign_id = int(campaign["id"])
-            tables.extend(arrow_batches(
-                statistics_table(client.connection, campaign_id, page, set())
-                for page in client.statistics(campaign_id)))
-    return tables
+    pages = (statistics_table(client.connection, int(campaign["id"]), page, set())
+             for client in clients for campaign in client.campaigns()
+             for page in client.statistics(int(campaign["id"])))
+    return list(arrow_batches(pages))
 
 
 def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> float:
@@ -32,7 +32,7 @@ def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> flo
                             destination=warehouse.dlt_destination(),
                             dataset_name=f"bench_{uuid.uuid4().hex[:6]}",
                             pipelines_dir=str(workdir / "dlt"))
-    @dlt.resource(name="email_statistics", write_disposition="merge",
+    @dlt.resource(name="email_statistics", write_disposition=UPSERT,
                   primary_key=("connection", "stats_id"))
     def email_statistics():
         yield from tables

@@ -262,12 +262,15 @@ def message_rows(connection: str, campaign_id: int, lead_id: int,
 
 
 ARROW_BATCH_ROWS = 50_000
+UPSERT: Any = {"disposition": "merge", "strategy": "upsert"}
+"""For the high-volume Arrow resources: same result as delete-insert (a load never holds a key
+twice), loaded with one MERGE instead of a delete and an insert."""
 
 
 def arrow_batches(tables: Iterable[pa.Table], max_rows: int = ARROW_BATCH_ROWS
                   ) -> Iterator[pa.Table]:
-    """Joins API pages (100 rows each) into large Arrow tables: dlt's cost is per table, so
-    one table per campaign loads several times faster than one per page."""
+    """Joins API pages (100 rows each) into large Arrow tables: dlt's cost is per table and
+    per file, so a few large tables load several times faster than one per page."""
     pending: list[pa.Table] = []
     rows = 0
     for table in tables:
@@ -302,7 +305,10 @@ class CampaignInfo:
 
     @property
     def hash(self) -> str:
-        return metrics_hash(self.analytics) if self.analytics else "missing"
+        """What says the campaign's details may have moved: its metrics (seed 002's
+        metrics_hash) or an edit (``updated_at``)."""
+        metrics = metrics_hash(self.analytics) if self.analytics else "missing"
+        return f"{metrics}|{self.campaign.get('updated_at')}"
 
     @property
     def has_sends(self) -> bool:
@@ -361,17 +367,14 @@ def skip_unchanged_rows(state_key: str, rows: Sequence[dict[str, Any]],
 
 
 # ---------------------------------------------------------------------------------------------
-# Sources
-
-# max_table_nesting=0 on every source: nested values (settings, tags, variable lists) land as
-# JSON columns instead of child tables.
+# Sources (max_table_nesting=0 on each: nested values such as settings, tags and variable lists
+# land as JSON columns instead of child tables)
 
 
 def text_columns(*names: str) -> dict[str, dict[str, Any]]:
     """Type hints for text columns that can be null on every row of a load. One dict per
     column: dlt writes each column's name into its hint dict."""
     return {name: {"data_type": "text", "nullable": True} for name in names}
-
 
 
 @dlt.source(name="smartlead", max_table_nesting=0)
@@ -400,16 +403,19 @@ def smartlead_source(
     @dlt.resource(
         name="campaigns", write_disposition="merge", primary_key=("connection", "campaign_id"),
     )
-    def campaigns() -> Iterator[dict[str, Any]]:
-        for info in changed(plan, "metrics_hash", mode):
-            yield campaign_row(info.connection, info.campaign, info.analytics)
+    def campaigns() -> Iterator[list[dict[str, Any]]]:
+        # The whole row is fingerprinted: a rename or a pause moves no metric.
+        rows = [campaign_row(info.connection, info.campaign, info.analytics)
+                for info in plan.campaigns()]
+        yield skip_unchanged_rows("rows", rows,
+                                  lambda r: f"{r['connection']}:{r['campaign_id']}", mode)
 
     @dlt.resource(
         name="sequence_variants", write_disposition="merge",
         primary_key=("connection", "campaign_id", "variant_id"),
     )
     def sequence_variants() -> Iterator[list[dict[str, Any]]]:
-        for info in changed(plan, "metrics_hash", mode):
+        for info in changed(plan, "campaign_hash", mode):
             steps = plan.client_for(info.connection).sequences(info.id)
             yield list(variant_rows(info.connection, info.id, steps))
 
@@ -437,40 +443,38 @@ def smartlead_source(
     @dlt.resource(name="campaign_email_accounts", write_disposition="merge",
                   primary_key=("connection", "campaign_id", "email_account_id"))
     def campaign_email_accounts() -> Iterator[list[dict[str, Any]]]:
-        for info in changed(plan, "metrics_hash", mode):
+        for info in changed(plan, "campaign_hash", mode):
             accounts = plan.client_for(info.connection).campaign_email_accounts(info.id)
             yield [{"connection": info.connection, "campaign_id": info.id,
                     "email_account_id": int(a["id"]), "from_email": a.get("from_email")}
                    for a in accounts]
 
-    @dlt.resource(name="email_statistics", write_disposition="merge",
+    @dlt.resource(name="email_statistics", write_disposition=UPSERT,
                   primary_key=("connection", "stats_id"))
     def email_statistics() -> Iterator[pa.Table]:
         last_sent: dict[str, str] = dlt.current.resource_state().setdefault("last_sent_date", {})
-        for info in changed(plan, "metrics_hash", mode):
-            if not info.has_sends:
-                continue
-            client = plan.client_for(info.connection)
-            since = None
-            if mode == "delta" and info.key in last_sent:
-                since = date.fromisoformat(last_sent[info.key]) - timedelta(
-                    days=statistics_lookback_days)
-            bounced = {str(r.get("stats_id")) for page in
-                       client.statistics(info.id, sent_from=since, email_status="bounced")
-                       for r in page}
-            newest: datetime | None = None
-            for table in arrow_batches(
-                statistics_table(info.connection, info.id, page, bounced)
-                for page in client.statistics(info.id, sent_from=since)
-            ):
-                column_max = pc.max(table["sent_time"]).as_py()
-                if column_max and (newest is None or column_max > newest):
-                    newest = column_max
-                yield table
-            if newest is not None:
-                previous = last_sent.get(info.key)
-                candidate = newest.date().isoformat()
-                last_sent[info.key] = max(previous, candidate) if previous else candidate
+
+        def pages() -> Iterator[pa.Table]:
+            for info in changed(plan, "campaign_hash", mode):
+                if not info.has_sends:
+                    continue
+                client = plan.client_for(info.connection)
+                since = None
+                if mode == "delta" and info.key in last_sent:
+                    since = date.fromisoformat(last_sent[info.key]) - timedelta(
+                        days=statistics_lookback_days)
+                bounced = {str(r.get("stats_id")) for page in
+                           client.statistics(info.id, sent_from=since, email_status="bounced")
+                           for r in page}
+                for page in client.statistics(info.id, sent_from=since):
+                    table = statistics_table(info.connection, info.id, page, bounced)
+                    newest = pc.max(table["sent_time"]).as_py() if table.num_rows else None
+                    if newest is not None:
+                        day = newest.date().isoformat()
+                        last_sent[info.key] = max(last_sent.get(info.key, day), day)
+                    yield table
+
+        yield from arrow_batches(pages())
 
     @dlt.resource(name="mailbox_health", write_disposition="merge",
                   primary_key=("connection", "email_account_id", "window_end"))
@@ -496,7 +500,7 @@ def smartlead_source(
     def message_history() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state()
         last_reply: dict[str, str] = state.setdefault("last_reply_time", {})
-        touched = [info for info in changed(plan, "metrics_hash", mode)]
+        touched = [info for info in changed(plan, "campaign_hash", mode)]
         by_connection: dict[str, list[int]] = {}
         for info in touched:
             by_connection.setdefault(info.connection, []).append(info.id)
@@ -669,7 +673,7 @@ def smartlead_leads_source(clients: SmartleadClients,
                            mode: SyncMode = "delta") -> DltResource:
     """``campaign_leads``: every lead of the given campaigns (run in chunks to be resumable)."""
 
-    @dlt.resource(name="campaign_leads", write_disposition="merge",
+    @dlt.resource(name="campaign_leads", write_disposition=UPSERT,
                   primary_key=("connection", "campaign_id", "lead_id"))
     def campaign_leads() -> Iterator[pa.Table]:
         seen: dict[str, str] = dlt.current.resource_state().setdefault("synced_hash", {})
@@ -685,10 +689,3 @@ def smartlead_leads_source(clients: SmartleadClients,
 
     return campaign_leads
 
-
-def leads_pending(campaigns: Sequence[CampaignInfo], synced: dict[str, str],
-                  mode: SyncMode) -> list[CampaignInfo]:
-    """Campaigns whose leads still need a sync (all of them in full mode)."""
-    if mode == "full":
-        return list(campaigns)
-    return [c for c in campaigns if synced.get(c.key) != c.hash]

@@ -91,3 +91,16 @@ def test_html_to_text_and_variables():
     assert html_to_text("<style>x{}</style><p>A&nbsp;B</p><p>C</p>") == "A B\n\nC"
     assert personalization_variables("{{ first_name }} {{company_name|there}}", "{{first_name}}") \
         == ["first_name", "company_name"]
+
+
+def test_campaign_hash_moves_on_metrics_or_an_edit():
+    from outbound_pipeline.platforms.smartlead.source import CampaignInfo
+
+    base = CampaignInfo("acme", {"id": 1, "updated_at": "2026-01-01T00:00:00Z"},
+                        {"sent_count": "10", "reply_count": "1"})
+    edited = CampaignInfo("acme", {"id": 1, "updated_at": "2026-01-02T00:00:00Z"},
+                          {"sent_count": "10", "reply_count": "1"})
+    more = CampaignInfo("acme", {"id": 1, "updated_at": "2026-01-01T00:00:00Z"},
+                        {"sent_count": "11", "reply_count": "1"})
+    assert len({base.hash, edited.hash, more.hash}) == 3
+    assert base.hash == CampaignInfo("acme", dict(base.campaign), dict(base.analytics)).hash
