@@ -371,10 +371,10 @@ def skip_unchanged_rows(state_key: str, rows: Sequence[dict[str, Any]],
 # land as JSON columns instead of child tables)
 
 
-def text_columns(*names: str) -> dict[str, dict[str, Any]]:
-    """Type hints for text columns that can be null on every row of a load. One dict per
-    column: dlt writes each column's name into its hint dict."""
-    return {name: {"data_type": "text", "nullable": True} for name in names}
+def nullable_columns(**types: str) -> dict[str, dict[str, Any]]:
+    """Type hints for optional columns, so they exist (and dbt can select them) even when every
+    row of a load has them null. One dict per column: dlt writes each name into its dict."""
+    return {name: {"data_type": data_type, "nullable": True} for name, data_type in types.items()}
 
 
 @dlt.source(name="smartlead", max_table_nesting=0)
@@ -402,6 +402,13 @@ def smartlead_source(
 
     @dlt.resource(
         name="campaigns", write_disposition="merge", primary_key=("connection", "campaign_id"),
+        columns=nullable_columns(
+            parent_campaign_id="bigint", schedule_start_time="timestamp", client_id="bigint",
+            min_time_btwn_emails="bigint", max_leads_per_day="bigint", send_as_plain_text="bool",
+            follow_up_percentage="bigint", unsubscribe_text="text", stop_lead_settings="text",
+            sent_count="bigint", unique_open_count="bigint", reply_count="bigint",
+            bounce_count="bigint", unsubscribed_count="bigint", total_count="bigint",
+            metrics_hash="text", lead_stats_total="bigint"),
     )
     def campaigns() -> Iterator[list[dict[str, Any]]]:
         # The whole row is fingerprinted: a rename or a pause moves no metric.
@@ -413,6 +420,8 @@ def smartlead_source(
     @dlt.resource(
         name="sequence_variants", write_disposition="merge",
         primary_key=("connection", "campaign_id", "variant_id"),
+        columns=nullable_columns(variant_label="text", delay_in_days="bigint",
+                                 seq_number="bigint"),
     )
     def sequence_variants() -> Iterator[list[dict[str, Any]]]:
         for info in changed(plan, "campaign_hash", mode):
@@ -420,7 +429,8 @@ def smartlead_source(
             yield list(variant_rows(info.connection, info.id, steps))
 
     @dlt.resource(name="lead_categories", write_disposition="merge",
-                  primary_key=("connection", "category_id"))
+                  primary_key=("connection", "category_id"),
+                  columns=nullable_columns(sentiment_type="text", created_at="timestamp"))
     def lead_categories() -> Iterator[list[dict[str, Any]]]:
         for connection in clients.connections:
             rows = [{"connection": connection.name, "category_id": int(c["id"]),
@@ -432,7 +442,12 @@ def smartlead_source(
 
     @dlt.resource(name="email_accounts", write_disposition="merge",
                   primary_key=("connection", "email_account_id"),
-                  columns=text_columns("smtp_failure_error", "imap_failure_error"))
+                  columns=nullable_columns(
+                      smtp_failure_error="text", imap_failure_error="text",
+                      custom_tracking_domain="text", warmup_status="text",
+                      warmup_reputation="double", warmup_spam_count="bigint",
+                      warmup_sent_count="bigint", message_per_day="bigint",
+                      daily_sent_count="bigint", client_id="bigint"))
     def email_accounts() -> Iterator[list[dict[str, Any]]]:
         for connection in clients.connections:
             rows = [email_account_row(connection.name, account)
@@ -496,7 +511,9 @@ def smartlead_source(
                 "rows", rows, lambda r: f"{r['connection']}:{r['email_account_id']}:{day}", mode)
 
     @dlt.resource(name="message_history", write_disposition="merge",
-                  primary_key=("connection", "lead_id", "message_id"))
+                  primary_key=("connection", "lead_id", "message_id"),
+                  columns=nullable_columns(email_seq_number="bigint", stats_id="text",
+                                           subject="text", time="timestamp"))
     def message_history() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state()
         last_reply: dict[str, str] = state.setdefault("last_reply_time", {})
