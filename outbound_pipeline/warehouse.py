@@ -16,6 +16,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import dlt
 from dlt.common.destination import Destination
 
+ARROW_RESOURCES = {"email_statistics", "campaign_leads"}
+"""Resources that yield Arrow tables. Only these load as csv on PostgreSQL: dlt's csv writer
+counts dict rows by their number of columns, which would misreport rows loaded."""
+
 
 class WarehouseUrlError(ValueError):
     """OUTBOUND_WAREHOUSE_URL cannot be used."""
@@ -82,10 +86,18 @@ class Warehouse:
         return dlt.destinations.postgres(credentials=url)
 
     @property
-    def loader_file_format(self) -> str | None:
-        """PostgreSQL loads through COPY (csv), several times faster than INSERT statements;
-        DuckDB takes dlt's default (parquet for Arrow data)."""
+    def arrow_file_format(self) -> str | None:
+        """How Arrow resources load: PostgreSQL through COPY (csv), several times faster than
+        INSERT statements; DuckDB with dlt's default (parquet)."""
         return "csv" if self.kind == "postgres" else None
+
+    def prefer_bulk_load(self, source: Any) -> Any:
+        """Applies :attr:`arrow_file_format` to a dlt source's Arrow resources."""
+        file_format = self.arrow_file_format
+        if file_format:
+            for name in ARROW_RESOURCES & set(source.resources):
+                source.resources[name].apply_hints(file_format=file_format)
+        return source
 
     # SQL
 

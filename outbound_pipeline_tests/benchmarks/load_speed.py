@@ -38,8 +38,10 @@ def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> flo
         yield from tables
 
     started = time.monotonic()
-    pipeline.run(email_statistics(),
-                 loader_file_format=warehouse.loader_file_format).raise_on_failed_jobs()
+    resource = email_statistics()
+    if warehouse.arrow_file_format:
+        resource.apply_hints(file_format=warehouse.arrow_file_format)
+    pipeline.run(resource).raise_on_failed_jobs()
     return time.monotonic() - started
 
 

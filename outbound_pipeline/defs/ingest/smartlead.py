@@ -28,6 +28,7 @@ from outbound_pipeline.platforms.smartlead.source import (
     smartlead_source,
 )
 from outbound_pipeline.settings import Settings
+from outbound_pipeline.warehouse import Warehouse
 
 DATASET = "raw_smartlead"
 GROUP = "smartlead"
@@ -98,15 +99,15 @@ def _run_source(
     connections: ConnectionsResource,
     pipeline: dlt.Pipeline,
     make_source: Callable[[SmartleadClients], DltSource],
-    loader_file_format: str | None,
+    warehouse: Warehouse,
     **run_kwargs: object,
 ) -> Iterator:
     """Runs a Smartlead source for every connection; adds the requests made (and 429s seen)
     to each asset's materialization metadata."""
     clients = SmartleadClients(connections.for_platform("smartlead"))
     try:
-        results = dlt.run(context=context, dlt_source=make_source(clients),
-                          dlt_pipeline=pipeline, loader_file_format=loader_file_format,
+        source = warehouse.prefer_bulk_load(make_source(clients))
+        results = dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline,
                           **run_kwargs)
         for result in results:
             if isinstance(result, dg.MaterializeResult):
@@ -161,7 +162,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
             context, dlt, connections, warehouse.pipeline("smartlead", DATASET),
             lambda clients: smartlead_source(
                 clients, mode=mode, statistics_lookback_days=config.statistics_lookback_days),
-            warehouse.warehouse.loader_file_format,
+            warehouse.warehouse,
             refresh="drop_sources" if config.mode == "reset" else None,
         )
 
@@ -188,7 +189,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
         yield from _run_source(
             context, dlt, connections, warehouse.pipeline("smartlead_daily", DATASET),
             lambda clients: smartlead_daily_source(clients, start=start, end=end),
-            warehouse.warehouse.loader_file_format,
+            warehouse.warehouse,
         )
 
     @dlt_assets(
@@ -220,7 +221,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
             context, dlt, connections, warehouse.pipeline("smartlead_enrollment", DATASET),
             lambda clients: smartlead_enrollment_source(
                 clients, snapshot_date=datetime.now(UTC).date()),
-            warehouse.warehouse.loader_file_format,
+            warehouse.warehouse,
         )
 
     @dg.asset(
@@ -251,9 +252,9 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
             chunks = [campaigns[i:i + LEADS_CHUNK] for i in range(0, len(campaigns), LEADS_CHUNK)]
             for number, chunk in enumerate(chunks, 1):
                 info = pipeline.run(
-                    smartlead_leads_source(clients, chunk, mode=mode),
+                    warehouse.warehouse.prefer_bulk_load(
+                        smartlead_leads_source(clients, chunk, mode=mode)),
                     refresh="drop_sources" if (config.mode == "reset" and number == 1) else None,
-                    loader_file_format=warehouse.warehouse.loader_file_format,
                 )
                 info.raise_on_failed_jobs()
                 normalized = pipeline.last_trace.last_normalize_info

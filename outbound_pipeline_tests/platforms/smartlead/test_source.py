@@ -57,6 +57,10 @@ def test_sync_lands_every_table_with_true_numbers(warehouse, shared_sandbox, tmp
     assert {k.split("/")[-1] for k in mats} == set(RAW_TABLES)
     meta = mats["raw/smartlead/campaigns"]
     assert meta["requests"] > 0 and meta["responses_429"] == 0
+    for key, asset_meta in mats.items():  # the metadata tells the truth on both engines
+        table = key.split("/")[-1]
+        count = warehouse.query(f"select count(*) from raw_smartlead.{table}")[0][0]
+        assert asset_meta["rows_loaded"] == count, (table, asset_meta["rows_loaded"], count)
 
     truth = _api_truth(shared_sandbox, env)
     rows = warehouse.query("select connection, campaign_id, sent_count, reply_count, "
