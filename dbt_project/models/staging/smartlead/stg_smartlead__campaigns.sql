@@ -5,18 +5,42 @@ with source as (
 renamed as (
     select
         -- ids
-        'smartlead' as platform,
+        {{ to_text("'smartlead'") }} as platform,
         connection,
-        cast(campaign_id as varchar) as external_id,
+        {{ to_text('campaign_id') }} as external_id,
+        {{ to_text('parent_campaign_id') }} as parent_campaign_external_id,
+        {{ to_text('user_id') }} as owner_id,
+        {{ to_text('client_id') }} as team_id,
+
         -- descriptive
         name,
         lower(status) as status,
+        {{ json_text_field('scheduler_cron_value', 'tz') }} as timezone,
+        {{ json_text_field('scheduler_cron_value', 'startHour') }} as schedule_start_hour,
+        {{ json_text_field('scheduler_cron_value', 'endHour') }} as schedule_end_hour,
+        not {{ regex_matches(to_text('track_settings'), 'DONT_(TRACK_)?EMAIL_OPEN') }} as tracks_opens,
+        not {{ regex_matches(to_text('track_settings'), 'DONT_(TRACK_)?LINK_CLICK') }} as tracks_clicks,
+        stop_lead_settings,
+        coalesce(send_as_plain_text, false) as send_as_plain_text,
+        metrics_hash,
+
         -- numbers
-        cast(sent_count as bigint) as total_sent,
-        cast(reply_count as bigint) as total_replied,
-        cast(bounce_count as bigint) as total_bounced,
+        {{ to_int('min_time_btwn_emails') }} as min_time_between_emails,
+        {{ to_int('max_leads_per_day') }} as max_leads_per_day,
+        {{ to_int('sent_count') }} as total_sent,
+        {{ to_int('unique_sent_count') }} as total_unique_sent,
+        {{ to_int('open_count') }} as total_opens,
+        {{ to_int('unique_open_count') }} as total_opened,
+        {{ to_int('click_count') }} as total_clicks,
+        {{ to_int('reply_count') }} as total_replied,
+        {{ to_int('bounce_count') }} as total_bounced,
+        {{ to_int('block_count') }} as total_blocked,
+        {{ to_int('unsubscribed_count') }} as total_unsubscribed,
+        {{ to_int('total_count') }} as total_leads,
+
         -- timestamps
-        created_at as started_at
+        created_at as started_at,
+        updated_at
     from source
 )
 

@@ -1,0 +1,3 @@
+{{ union_platform_models([
+    ref('stg_smartlead__lead_categories'),
+]) }}
