@@ -9,6 +9,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.synced
 UV_VERSION := 0.13.9
 
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .PHONY: help env demo test lint bench sandbox dev docs clean
@@ -18,6 +21,7 @@ help:
 	@echo "make test   - the test suite (DuckDB always; PostgreSQL when reachable)"
 	@echo "make bench  - benchmarks, results appended to docs/benchmarks.md"
 	@echo "make dev    - the Dagster UI (dagster dev) on the project"
+	@echo "make docs   - dbt docs for the analytics tables (generate, then serve on :8080)"
 	@echo "make lint   - ruff"
 
 $(UV):
@@ -28,24 +32,31 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON) --quiet
 	@touch $(STAMP)
 
-env: $(STAMP)
+# The dbt manifest is prepared at build time, so loading the definitions never parses dbt.
+$(MANIFEST): $(STAMP) $(DBT_FILES)
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 
-demo: $(STAMP)
+env: $(STAMP) $(MANIFEST)
+
+demo: env
 	$(BIN)/outbound demo
 
-test: $(STAMP)
+test: env
 	$(BIN)/python -m pytest $(if $(REQUIRE_POSTGRES),--require-postgres) $(PYTEST_ARGS)
+
+docs: env
+	$(BIN)/outbound docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check outbound_pipeline outbound_pipeline_tests
 
-bench: $(STAMP)
+bench: env
 	$(BIN)/python -m outbound_pipeline_tests.benchmarks $(BENCH_ARGS)
 
-sandbox: $(STAMP)
+sandbox: env
 	$(BIN)/outbound sandbox
 
-dev: $(STAMP)
+dev: env
 	$(BIN)/outbound dev
 
 clean:

@@ -141,6 +141,10 @@ def demo(args: argparse.Namespace) -> int:
         started = _step("campaign leads (resumable, 5 campaigns per commit)")
         mats = _run_job(defs, "smartlead_campaign_leads_job", instance)
         _done(started, _requests_line(mats))
+
+        started = _step("analytics models (dbt build, tests as asset checks)")
+        mats = _run_job(defs, "analytics_job", instance)
+        _done(started, f"{len(mats)} models")
     finally:
         sandbox.stop()
 
@@ -168,20 +172,31 @@ def print_summary(settings: Settings) -> None:
     from outbound_pipeline.warehouse import Warehouse
 
     wh = Warehouse.from_url(settings.warehouse_url)
-    print("\nraw_smartlead tables:")
-    for table in wh.tables("raw_smartlead"):
-        if table.startswith("_dlt"):
-            continue
-        count = wh.query(f"select count(*) from raw_smartlead.{table}")[0][0]
-        print(f"  {table:<28} {count:>10,} rows")
+    for schema in ("raw_smartlead", "analytics"):
+        print(f"\n{schema} tables:")
+        for table in wh.tables(schema):
+            if table.startswith("_dlt"):
+                continue
+            count = wh.query(f"select count(*) from {schema}.{table}")[0][0]
+            print(f"  {table:<28} {count:>10,} rows")
     rows = wh.query(CAMPAIGN_RATES_SQL)
-    print("\nCampaigns by reply rate (seed 002: replied / (sent - bounced); bounced / sent):")
-    print(f"  {'connection':<14} {'campaign':<44} {'sent':>7} {'reply':>7} {'bounce':>7}")
-    for connection, name, sent, reply_rate, bounce_rate in rows[:12]:
-        print(f"  {connection:<14} {name[:44]:<44} {sent:>7,} {_pct(reply_rate):>7} "
-              f"{_pct(bounce_rate):>7}")
-    if len(rows) > 12:
-        print(f"  … and {len(rows) - 12} more campaigns")
+    print("\nCampaigns by reply rate (analytics.campaigns; seed 002 rates):")
+    print(f"  {'connection':<14} {'campaign':<40} {'sent':>7} {'reply':>7} {'bounce':>7} "
+          f"{'positive':>8}")
+    for connection, name, sent, reply_rate, bounce_rate, positive_rate in rows[:10]:
+        print(f"  {connection:<14} {name[:40]:<40} {sent:>7,} {_pct(reply_rate):>7} "
+              f"{_pct(bounce_rate):>7} {_pct(positive_rate):>8}")
+    if len(rows) > 10:
+        print(f"  … and {len(rows) - 10} more campaigns")
+    print("\nTop copy patterns (analytics.copy_patterns: significant at α = 0.05, by rank):")
+    for feature, value, delivered, rate, lift, low, high in wh.query(COPY_PATTERNS_SQL):
+        print(f"  {feature} = {value:<12} reply {_pct(rate):>7} (95% CI {_pct(low)}–{_pct(high)})"
+              f"  lift ×{lift:.2f}  n={delivered:,}")
+    alerts = wh.query(ALERTS_SQL)
+    print(f"\nDeliverability alerts (analytics.deliverability_alerts): {len(alerts)}")
+    for entity_type, entity, alert_type, measured, threshold in alerts[:10]:
+        print(f"  {entity_type:<9} {entity[:40]:<40} {alert_type:<22} {measured:.3f} "
+              f"(threshold {threshold:g})")
 
 
 def _pct(value: float | None) -> str:
@@ -189,13 +204,23 @@ def _pct(value: float | None) -> str:
 
 
 CAMPAIGN_RATES_SQL = """
-select connection, name, sent_count,
-       case when sent_count - bounce_count > 0
-            then reply_count * 1.0 / (sent_count - bounce_count) end as reply_rate,
-       case when sent_count > 0 then bounce_count * 1.0 / sent_count end as bounce_rate
-from raw_smartlead.campaigns
-where sent_count > 0
+select connection, name, total_sent, reply_rate, bounce_rate, positive_rate
+from analytics.campaigns
+where total_sent > 0
 order by reply_rate desc nulls last, name
+"""
+COPY_PATTERNS_SQL = """
+select feature, cast(feature_value as varchar), delivered, reply_rate, lift,
+       reply_rate_ci_low, reply_rate_ci_high
+from analytics.copy_patterns
+where pattern_rank is not null
+order by pattern_rank
+limit 5
+"""
+ALERTS_SQL = """
+select entity_type, entity_name, alert_type, measured_value, threshold
+from analytics.deliverability_alerts
+order by entity_type, alert_type, measured_value desc
 """
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +229,25 @@ order by reply_rate desc nulls last, name
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def docs(args: argparse.Namespace) -> int:
+    """dbt docs for the configured warehouse: generate, then serve unless --no-serve."""
+    import subprocess
+
+    from outbound_pipeline.settings import DBT_PROJECT_DIR
+    from outbound_pipeline.warehouse import Warehouse
+
+    settings = load_settings()
+    env = {**os.environ, **Warehouse.from_url(settings.warehouse_url).dbt_env()}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    subprocess.run([dbt, "docs", "generate", *common], env=env, check=True)
+    print(f"dbt docs written to {DBT_PROJECT_DIR / 'target' / 'index.html'}")
+    if not args.no_serve:
+        subprocess.run([dbt, "docs", "serve", "--port", str(args.port), *common], env=env,
+                       check=True)
+    return 0
 
 
 def sandbox(args: argparse.Namespace) -> int:
@@ -246,6 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=DEMO_BACKFILL_DAYS,
                    help="days of daily metrics to backfill")
     p.set_defaults(func=demo)
+
+    p = commands.add_parser("docs", help="dbt docs of the analytics tables")
+    p.add_argument("--no-serve", action="store_true", help="only generate")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=docs)
 
     p = commands.add_parser("sandbox", help="run the platform simulators until Ctrl-C")
     p.add_argument("--speed", type=float, default=1.0)

@@ -9,15 +9,18 @@ from outbound_pipeline.defs.checks import daily_series_match_window_totals
 from outbound_pipeline.defs.ingest.smartlead import build_smartlead_defs
 from outbound_pipeline.defs.resources import build_resources
 from outbound_pipeline.defs.schedules import build_schedule_defs
+from outbound_pipeline.defs.transform import build_transform_defs, dbt_asset_selections
 from outbound_pipeline.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
+    transform = build_transform_defs(settings)
     return dg.Definitions.merge(
         build_smartlead_defs(settings),
         dg.Definitions(asset_checks=[daily_series_match_window_totals]),
-        build_schedule_defs(),
+        transform,
+        build_schedule_defs(*dbt_asset_selections(transform)),
         dg.Definitions(resources={**build_resources(settings), "dlt": DagsterDltResource()}),
     )
 

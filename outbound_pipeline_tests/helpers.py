@@ -23,8 +23,17 @@ def settings_for(tmp_path: Path, warehouse: Warehouse, connections_path: Path) -
 
 
 def run_job(settings: Settings, job: str, *, instance: dg.DagsterInstance | None = None,
-            raise_on_error: bool = True, **kwargs: Any) -> dg.ExecuteInProcessResult:
+            raise_on_error: bool = True, with_dbt: bool = False,
+            **kwargs: Any) -> dg.ExecuteInProcessResult:
+    """Runs one of the project's jobs. Ingestion tests leave out the job's dbt models unless
+    ``with_dbt``: the analytics tests build them, and skipping them keeps the suite fast."""
     defs = build_definitions(settings)
+    if not with_dbt and "asset_selection" not in kwargs:
+        job_def = defs.resolve_job_def(job)
+        raw = [key for key in job_def.asset_layer.selected_asset_keys
+               if key.path[0] == "raw"]
+        if raw:
+            kwargs["asset_selection"] = raw
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error,
         **kwargs,

@@ -20,14 +20,6 @@ SNAPSHOT_ASSETS = dg.AssetSelection.assets(
     dg.AssetKey(["raw", "smartlead", "enrollment_snapshots"])
 )
 
-smartlead_sync_job = dg.define_asset_job(
-    "smartlead_sync_job", selection=SYNC_ASSETS,
-    description="Campaigns, variants, mailboxes, per-email statistics and reply threads.",
-)
-smartlead_daily_job = dg.define_asset_job(
-    "smartlead_daily_metrics_job", selection=DAILY_ASSETS,
-    description="Day-wise series per campaign for the selected days (backfills: one run).",
-)
 smartlead_snapshot_job = dg.define_asset_job(
     "smartlead_enrollment_snapshot_job", selection=SNAPSHOT_ASSETS,
     description="Today's enrollment funnel per campaign.",
@@ -38,14 +30,6 @@ smartlead_leads_job = dg.define_asset_job(
     description="Every campaign's leads (not scheduled; slow on large accounts).",
 )
 
-smartlead_sync_schedule = dg.ScheduleDefinition(
-    name="smartlead_sync_every_2_hours", job=smartlead_sync_job, cron_schedule="0 */2 * * *",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-)
-smartlead_daily_schedule = dg.build_schedule_from_partitioned_job(
-    smartlead_daily_job, name="smartlead_daily_metrics_yesterday", hour_of_day=1,
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-)
 
 
 @dg.schedule(
@@ -60,10 +44,34 @@ def smartlead_enrollment_schedule(context: dg.ScheduleEvaluationContext) -> dg.R
     return dg.RunRequest(run_key=f"enrollment-{day}", partition_key=day)
 
 
-def build_schedule_defs() -> dg.Definitions:
+def build_schedule_defs(dbt_models: dg.AssetSelection,
+                        dbt_daily_models: dg.AssetSelection) -> dg.Definitions:
+    """Jobs that pair ingestion with the dbt models it feeds, and their schedules."""
+    sync_job = dg.define_asset_job(
+        "smartlead_sync_job", selection=SYNC_ASSETS | dbt_models,
+        description="Campaigns, variants, mailboxes, per-email statistics and reply threads, "
+                    "then the analytics models.",
+    )
+    daily_job = dg.define_asset_job(
+        "smartlead_daily_metrics_job", selection=DAILY_ASSETS | dbt_daily_models,
+        description="Day-wise series per campaign and the daily_metrics model for the selected "
+                    "days (a backfill is one run).",
+    )
+    analytics_job = dg.define_asset_job(
+        "analytics_job", selection=dbt_models,
+        description="Rebuild the analytics models from what is already in the warehouse.",
+    )
     return dg.Definitions(
-        jobs=[smartlead_sync_job, smartlead_daily_job, smartlead_snapshot_job,
-              smartlead_leads_job],
-        schedules=[smartlead_sync_schedule, smartlead_daily_schedule,
-                   smartlead_enrollment_schedule],
+        jobs=[sync_job, daily_job, analytics_job, smartlead_snapshot_job, smartlead_leads_job],
+        schedules=[
+            dg.ScheduleDefinition(
+                name="smartlead_sync_every_2_hours", job=sync_job, cron_schedule="0 */2 * * *",
+                default_status=dg.DefaultScheduleStatus.STOPPED,
+            ),
+            dg.build_schedule_from_partitioned_job(
+                daily_job, name="smartlead_daily_metrics_yesterday", hour_of_day=1,
+                default_status=dg.DefaultScheduleStatus.STOPPED,
+            ),
+            smartlead_enrollment_schedule,
+        ],
     )

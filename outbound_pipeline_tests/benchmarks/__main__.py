@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -134,7 +135,52 @@ def _pair(engine: str, rows: int, dlt_seconds: float, plain_name: str,
             "ratio": round(plain_seconds / dlt_seconds, 3)}
 
 
-def render(world: WorldConfig, sync: list[dict], loads: list[dict]) -> str:
+def analytics_build(world: WorldConfig, workdir: Path, copies: int) -> list[dict]:
+    """The default world through the real jobs (fast sandbox), scaled, then dbt timed."""
+    from outbound_pipeline_tests.benchmarks import dbt_build
+    from outbound_pipeline_tests.helpers import backfill_tags, run_job, settings_for
+
+    targets = [Warehouse.from_url(f"duckdb:///{workdir / 'dbt_bench.duckdb'}")]
+    pg_name = None
+    try:
+        import psycopg
+
+        pg_name = f"outbound_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as con:
+            con.execute(f'create database "{pg_name}"')
+        targets.append(Warehouse.from_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{pg_name}"))
+    except psycopg.OperationalError as exc:
+        pg_name = None
+        print(f"  PostgreSQL not reachable, dbt on DuckDB only: {exc}")
+    results = []
+    sandbox = SandboxProcess(world, speed=1000.0)
+    sandbox.start()
+    try:
+        keys = write_connections_file(workdir / "dbt.yaml", sandbox.accounts,
+                                      sandbox.smartlead_url, 1000.0)
+        os.environ.update(keys)
+        end = sandbox.truth["config"]["end_date"]
+        last = date.fromisoformat(str(end)[:10]) - timedelta(days=1)
+        for warehouse in targets:
+            folder = workdir / f"dbt_{warehouse.kind}"
+            settings = settings_for(folder, warehouse, workdir / "dbt.yaml")
+            print(f"  {warehouse.kind}: syncing the default world …", flush=True)
+            run_job(settings, "smartlead_sync_job", with_dbt=True)
+            run_job(settings, "smartlead_daily_metrics_job", with_dbt=True,
+                    tags=backfill_tags(last - timedelta(days=world.days - 1), last))
+            print(f"  {warehouse.kind}: scaling ×{copies} and timing dbt …", flush=True)
+            dbt_build.scale(warehouse, copies)
+            results.append(dbt_build.measure(warehouse, folder, last))
+    finally:
+        sandbox.stop()
+        if pg_name:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as con:
+                con.execute(f'drop database if exists "{pg_name}" with (force)')
+    return results
+
+
+def render(world: WorldConfig, sync: list[dict], loads: list[dict],
+           builds: list[dict] | None = None) -> str:
     lines = [f"## Smartlead ingestion: {machine.today()}", "",
              f"Machine: {machine.describe()}.",
              f"World: seed {world.seed}, {world.n_accounts} accounts, {world.n_campaigns} "
@@ -166,6 +212,16 @@ def render(world: WorldConfig, sync: list[dict], loads: list[dict]) -> str:
             lines.append(f"| {r['engine']} | {r['rows']:,} | {r['dlt_rows_per_s']:,} | "
                          f"{r['plain']} | {r['plain_rows_per_s']:,} | {r['ratio']:.3f} |")
         lines.append("")
+    if builds:
+        lines += ["`dbt build` of the analytics layer (models and tests, full refresh) on the "
+                  "world scaled by copying every raw table under new connection names, and the "
+                  "incremental `daily_metrics` rebuild of one day:", "",
+                  "| engine | email_statistics rows | email_activities rows | full build (s) | "
+                  "one day (s) |", "|---|---:|---:|---:|---:|"]
+        for r in builds:
+            lines.append(f"| {r['engine']} | {r['email_statistics']:,} | "
+                         f"{r['email_activities']:,} | {r['full_build_s']} | {r['one_day_s']} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -173,6 +229,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--skip-pacing", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-dbt", action="store_true")
+    parser.add_argument("--copies", type=int, default=50,
+                        help="copies of the world for the dbt benchmark")
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--campaigns", type=int)
     parser.add_argument("--leads", type=int)
@@ -186,7 +245,8 @@ def main() -> None:
         workdir = Path(tmp)
         sync = [] if args.skip_pacing else pacing(world, workdir)
         loads = [] if args.skip_load else load(world, workdir)
-    report = render(world, sync, loads)
+        builds = [] if args.skip_dbt else analytics_build(world, workdir, args.copies)
+    report = render(world, sync, loads, builds)
     print(report)
     print(f"(benchmarks took {time.monotonic() - started:.0f} s)")
     if not args.no_record:

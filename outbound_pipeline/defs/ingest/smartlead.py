@@ -122,9 +122,10 @@ def _run_source(
 
 def _spec_pipeline(name: str, settings: Settings) -> dlt.Pipeline:
     # Used only to derive asset specs at load time; runs build theirs from WarehouseResource.
+    # Kept apart from the runs' working folders so loading definitions never reads their state.
     return dlt.pipeline(
         pipeline_name=name, destination=warehouse_kind(settings), dataset_name=DATASET,
-        pipelines_dir=str(settings.dlt_pipelines_dir),
+        pipelines_dir=str(settings.data_dir / "dlt_specs"),
     )
 
 
