@@ -94,10 +94,13 @@ final as (
         case when has_slope then slope end as slope,
         case when has_slope then intercept end as intercept,
         case when has_slope then slope_std_error end as slope_std_error,
+        case when has_slope then slope + 1.96 * coalesce(slope_std_error, 0) end
+            as slope_upper_95,
         case when has_slope
             then row_number() over (
                 partition by has_slope
-                order by slope, platform, connection, variant_external_id
+                order by slope + 1.96 * coalesce(slope_std_error, 0), slope, platform,
+                    connection, variant_external_id
             )
         end as decay_rank
     from joined
