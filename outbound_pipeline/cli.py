@@ -190,7 +190,8 @@ def print_summary(settings: Settings) -> None:
         print(f"  … and {len(rows) - 10} more campaigns")
     print("\nTop copy patterns (analytics.copy_patterns: significant at α = 0.05, by rank):")
     for feature, value, delivered, rate, lift, low, high in wh.query(COPY_PATTERNS_SQL):
-        print(f"  {feature} = {value:<12} reply {_pct(rate):>7} (95% CI {_pct(low)}–{_pct(high)})"
+        pattern = f"{feature} = {value}"
+        print(f"  {pattern:<38} reply {_pct(rate):>7} (95% CI {_pct(low)}–{_pct(high)})"
               f"  lift ×{lift:.2f}  n={delivered:,}")
     alerts = wh.query(ALERTS_SQL)
     print(f"\nDeliverability alerts (analytics.deliverability_alerts): {len(alerts)}")
