@@ -10,7 +10,12 @@ connections:
     base_url: https://server.smartlead.ai/api/v1   # optional: the real API by default
     api_key_env: SMARTLEAD_API_KEY_NORTHWIND
     rate_limit: {requests: 10, per_seconds: 2}      # optional: the platform default
+    webhook_secret_env: SMARTLEAD_WEBHOOK_SECRET_NORTHWIND  # optional, see below
 ```
+
+The webhook receiver accepts ``/webhooks/<platform>/<name>`` for each connection; its shared
+secret is read from ``webhook_secret_env`` when set, else from
+``OUTBOUND_WEBHOOK_SECRET_<PLATFORM>``.
 """
 
 from __future__ import annotations
@@ -27,18 +32,22 @@ import yaml
 
 @dataclass(frozen=True)
 class PlatformDefaults:
-    base_url: str
+    base_url: str | None
+    """None: each account has its own address, so ``base_url`` is required."""
     requests: int
     per_seconds: float
 
 
 PLATFORMS: dict[str, PlatformDefaults] = {
     "smartlead": PlatformDefaults("https://server.smartlead.ai/api/v1", 10, 2.0),
+    "replyio": PlatformDefaults("https://api.reply.io", 100, 60.0),
+    "lemlist": PlatformDefaults("https://api.lemlist.com/api", 20, 2.0),
+    "unipile": PlatformDefaults(None, 10, 1.0),
 }
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-_FIELDS = {"name", "platform", "base_url", "api_key_env", "rate_limit"}
+_FIELDS = {"name", "platform", "base_url", "api_key_env", "rate_limit", "webhook_secret_env"}
 
 
 class ConnectionsError(ValueError):
@@ -66,6 +75,7 @@ class Connection:
     base_url: str
     api_key_env: str
     rate_limit: RateLimit
+    webhook_secret_env: str | None = None
 
     def api_key(self, environ: Mapping[str, str] | None = None) -> str:
         """The key, read from the environment when it is needed (never stored)."""
@@ -117,6 +127,9 @@ def parse_connections(data: Any, source: str) -> list[Connection]:
             )
         defaults = PLATFORMS[platform]
         base_url = entry.get("base_url", defaults.base_url)
+        if base_url is None:
+            raise fail(where, f"field `base_url` is required for {platform} (your account's "
+                              "API address)")
         if not isinstance(base_url, str) or not re.match(r"^https?://[^\s/]+", base_url):
             raise fail(where, f"field `base_url` must be an http(s) URL, got {base_url!r}")
         key_env = entry.get("api_key_env")
@@ -125,6 +138,9 @@ def parse_connections(data: Any, source: str) -> list[Connection]:
                 where,
                 "field `api_key_env` must name an environment variable (e.g. SMARTLEAD_API_KEY)",
             )
+        secret_env = entry.get("webhook_secret_env")
+        if secret_env is not None and not (isinstance(secret_env, str) and _ENV.match(secret_env)):
+            raise fail(where, "field `webhook_secret_env` must name an environment variable")
         limit = entry.get("rate_limit") or {}
         if not isinstance(limit, dict) or set(limit) - {"requests", "per_seconds"}:
             raise fail(where, "field `rate_limit` must be {requests: N, per_seconds: S}")
@@ -141,6 +157,7 @@ def parse_connections(data: Any, source: str) -> list[Connection]:
                 base_url=base_url.rstrip("/"),
                 api_key_env=key_env,
                 rate_limit=RateLimit(requests, float(per_seconds)),
+                webhook_secret_env=secret_env,
             )
         )
     return result

@@ -1,0 +1,1 @@
+"""The webhook receiver, its landing store and the platform-neutral event model."""
