@@ -19,6 +19,7 @@ def settings_for(tmp_path: Path, warehouse: Warehouse, connections_path: Path) -
         warehouse_url=warehouse.url,
         connections_path=connections_path,
         history_start=date(2025, 1, 1),
+        landing_dir=tmp_path / "data" / "landing",
     )
 
 

@@ -5,7 +5,8 @@ As a program::
     python -m outbound_pipeline.sandbox.runner --seed 7 --campaigns 60 --leads 30000 \\
         --days 365 [--end-date YYYY-MM-DD] --speed 1 [--port 0] [--faults JSON]
 
-generates the world, serves it, and prints one line once connections are accepted::
+generates the world, serves it, and prints one line once connections are accepted
+(:mod:`outbound_pipeline.serving`)::
 
     READY {"smartlead": "http://127.0.0.1:PORT/api/v1", "control": "http://127.0.0.1:PORT/_sandbox"}
 
@@ -15,30 +16,22 @@ generates the world, serves it, and prints one line once connections are accepte
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import queue
 import re
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from outbound_pipeline.sandbox.faults import FaultConfig
 from outbound_pipeline.sandbox.world import WorldConfig
+from outbound_pipeline.serving import ChildServer, bind, serve
 
-READY_PREFIX = "READY "
-START_TIMEOUT_SECONDS = 60.0
-STOP_GRACE_SECONDS = 5.0
+CONTROL_TIMEOUT_SECONDS = 30.0
 RATE_LIMIT_REQUESTS = 10
 RATE_LIMIT_SECONDS = 2.0
 
@@ -66,8 +59,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Generates the world and serves the simulators until SIGINT/SIGTERM."""
-    import uvicorn
-
     from outbound_pipeline.platforms.smartlead.simulator import create_app
     from outbound_pipeline.sandbox.world import generate_world
 
@@ -78,40 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     world = generate_world(config)
     app = create_app(world, speed=args.speed, faults=faults)
 
-    # An explicit IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections; without it
-    # every keep-alive response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
-    port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
+    sock = bind("127.0.0.1", args.port)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     urls = {"smartlead": f"{base}/api/v1", "control": f"{base}/_sandbox"}
-
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off"))
-
-    async def serve() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started:
-            if task.done():
-                await task  # surfaces the startup error
-                return
-            await asyncio.sleep(0.01)
-        sys.stdout.write(READY_PREFIX + json.dumps(urls) + "\n")
-        sys.stdout.flush()
-        if args.exit_with_parent:
-            threading.Thread(target=_exit_on_stdin_eof, args=(server,), daemon=True).start()
-        await task
-
-    asyncio.run(serve())
+    # The lifespan's shutdown stops the ticker and the webhook delivery thread.
+    serve(app, sock, urls, exit_with_parent=args.exit_with_parent, lifespan="on")
     return 0
-
-
-def _exit_on_stdin_eof(server: Any) -> None:
-    # The parent holds our stdin open; EOF means it is gone (even after SIGKILL).
-    while sys.stdin.buffer.read(1024):
-        pass
-    server.should_exit = True
 
 
 # The parent side --------------------------------------------------------------------------------
@@ -128,8 +91,7 @@ class SandboxProcess:
         self.config = config
         self.speed = speed
         self.faults = faults
-        self._process: subprocess.Popen[str] | None = None
-        self._stderr: IO[bytes] | None = None
+        self._server: ChildServer | None = None
         self._urls: dict[str, str] | None = None
         self._truth: dict[str, Any] | None = None
         self._client: httpx.Client | None = None
@@ -149,46 +111,13 @@ class SandboxProcess:
 
     def start(self) -> SandboxProcess:
         """Spawns the child and waits for its READY line."""
-        if self._process is not None:
+        if self._server is not None:
             raise RuntimeError("sandbox already started")
-        # The child's stderr goes to a file (closed in stop()) so a crash can be reported.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        process = subprocess.Popen(
-            self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._stderr, text=True, bufsize=1,
-        )
-        self._process = process
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump(stream: IO[str]) -> None:
-            # Keeps reading after READY so the child never blocks on a full pipe.
-            for line in stream:
-                lines.put(line)
-            lines.put(None)
-
-        assert process.stdout is not None
-        threading.Thread(target=pump, args=(process.stdout,), daemon=True).start()
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.stop()
-                raise RuntimeError(
-                    f"sandbox did not report READY within {START_TIMEOUT_SECONDS:.0f} s"
-                )
-            try:
-                line = lines.get(timeout=min(remaining, 0.5))
-            except queue.Empty:
-                continue
-            if line is None:
-                code = process.wait()
-                detail = self._stderr_text()
-                self._process = None
-                raise RuntimeError(f"sandbox exited with code {code} before READY:\n{detail}")
-            if line.startswith(READY_PREFIX):
-                self._urls = json.loads(line[len(READY_PREFIX):])
-                break
-        self._client = httpx.Client(timeout=30.0)
+        server = ChildServer(self.command(), "sandbox")
+        server.start()
+        self._server = server
+        self._urls = server.urls
+        self._client = httpx.Client(timeout=CONTROL_TIMEOUT_SECONDS)
         return self
 
     def stop(self) -> None:
@@ -196,17 +125,9 @@ class SandboxProcess:
         if self._client is not None:
             self._client.close()
             self._client = None
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
 
     def __enter__(self) -> SandboxProcess:
         return self.start()
@@ -214,12 +135,6 @@ class SandboxProcess:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
-
-    def _stderr_text(self) -> str:
-        if self._stderr is None:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")[-4000:]
 
     # addresses and truth
 
@@ -252,10 +167,12 @@ class SandboxProcess:
 
     # control helpers
 
-    def _control(self, method: str, path: str, body: Any = None) -> Any:
+    def _control(self, method: str, path: str, body: Any = None,
+                 timeout: float | None = None) -> Any:
         if self._client is None:
             raise RuntimeError("sandbox not started")
-        response = self._client.request(method, self.control_url + path, json=body)
+        response = self._client.request(method, self.control_url + path, json=body,
+                                        timeout=timeout or CONTROL_TIMEOUT_SECONDS)
         if response.status_code >= 400:
             raise RuntimeError(f"sandbox control {method} {path} failed: "
                                f"{response.status_code} {response.text}")
@@ -279,6 +196,41 @@ class SandboxProcess:
         if at is not None:
             body["at"] = at.isoformat()
         return self._control("POST", "/activity", body)
+
+    def configure_webhooks(self, url: str, secret_key: str | None = None,
+                           **options: Any) -> dict[str, Any]:
+        """Delivers Smartlead webhooks for every later change of the world to ``url``.
+
+        ``options``: ``sign`` (the HMAC header; default true when there is a secret),
+        ``p_duplicate``, ``max_delay_seconds``, ``deprecated_share``, ``seed``. Returns the
+        settings (without the secret) and the delivery counters.
+        """
+        body: dict[str, Any] = {"url": url, "secret_key": secret_key, **options}
+        return self._control("POST", "/webhooks", body)
+
+    def disable_webhooks(self) -> dict[str, Any]:
+        """Stops delivering; deliveries still pending are dropped."""
+        return self._control("POST", "/webhooks", {"url": None})
+
+    def webhook_stats(self) -> dict[str, Any]:
+        """The webhook settings (without the secret) and counters: ``stats`` holds emitted,
+        attempts, delivered, duplicates_sent, retried, failed and pending."""
+        return self._control("GET", "/webhooks")
+
+    def flush_webhooks(self, timeout: float = 30.0) -> dict[str, Any]:
+        """Waits up to ``timeout`` seconds for pending deliveries; ``flushed`` says whether
+        none is left, ``all_delivered`` whether none failed either."""
+        return self._control("POST", "/webhooks/flush", {"timeout": timeout},
+                             timeout=timeout + CONTROL_TIMEOUT_SECONDS)
+
+    def start_ticker(self, every_seconds: float, sends: int, replies: int) -> dict[str, Any]:
+        """Adds ``sends`` and ``replies`` to a random campaign every ``every_seconds`` (real
+        seconds, not scaled by speed) until ``stop_ticker``."""
+        body = {"every_seconds": every_seconds, "sends": sends, "replies": replies}
+        return self._control("POST", "/ticker", body)
+
+    def stop_ticker(self) -> dict[str, Any]:
+        return self._control("POST", "/ticker", {"every_seconds": None})
 
 
 def env_var_for(account_name: str) -> str:

@@ -22,7 +22,7 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -399,6 +399,12 @@ class World:
         self.campaign_stats: dict[int, CampaignStats] = {}
         self.mailbox_days: dict[int, dict[date, DayTally]] = {}
 
+        self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        """Told what each ``add_activity`` created, once the world has moved, in creation order:
+        ``("sent", {send, lead})`` per email, then per reply ``("replied", {reply, send, lead})``,
+        ``("category_changed", {lead, reply, send, old_category_id})`` and, when the reply
+        unsubscribed the lead, ``("unsubscribed", {lead, reply, send})``."""
+
         self._companies: list[_Company] = []
         self._next_ids: dict[str, int] = dict(_ID_BASES)
         self._id_rng = random.Random(f"{self.config.seed}/ids")
@@ -494,6 +500,7 @@ class World:
         if replies > able:
             raise ValueError(f"campaign {campaign_id} has only {able} leads able to reply")
         self._activity_calls += 1
+        created: list[tuple[str, dict[str, Any]]] = []
 
         emailed: list[Lead] = list(targets)
         for _ in range(new_leads):
@@ -505,18 +512,28 @@ class World:
             send = self._new_send(rng, lead, step, variant, at)
             lead.status = COMPLETED if send.seq_number == len(steps) else INPROGRESS
             self._tally(send, 1)
+            created.append(("sent", {"send": send, "lead": lead}))
 
         # Leads emailed just now are the freshest candidates to answer.
         for lead in (emailed + repliers)[:replies]:
             send = self.lead_sends[lead.id][-1]
             self._tally(send, -1)
             kind = choose_kind(rng)
-            self._record_reply(rng, lead, send, at, kind)
+            old_category_id, was_unsubscribed = lead.category_id, lead.is_unsubscribed
+            reply = self._record_reply(rng, lead, send, at, kind)
             self._tally(send, 1)
+            facts: dict[str, Any] = {"reply": reply, "send": send, "lead": lead}
+            created.append(("replied", facts))
+            created.append(("category_changed", {**facts, "old_category_id": old_category_id}))
+            if lead.is_unsubscribed and not was_unsubscribed:
+                created.append(("unsubscribed", dict(facts)))
 
         campaign.updated_at = max(campaign.updated_at, at)
         self.clock = max(self.clock, at)
         self._refresh_campaign(campaign_id)
+        for name, data in created:
+            for listener in self.listeners:
+                listener(name, data)
 
     def _can_reply(self, lead: Lead, at: datetime) -> bool:
         history = self.lead_sends.get(lead.id)

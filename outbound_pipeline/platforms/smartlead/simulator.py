@@ -12,16 +12,23 @@ the end or a malformed date is a 400 ``{"message": ...}``. The stricter reading 
 month" is the one a client tested here can rely on against the real API.
 
 Counts on the day-wise routes are UTC days; ``timezone`` is validated but the days stay UTC.
+
+Once ``/_sandbox/webhooks`` names a receiver, every change ``/_sandbox/activity`` (or the
+``/_sandbox/ticker``) makes to the world is delivered there as Smartlead webhooks (see
+``simulator_webhooks``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import itertools
 import json
+import random
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,6 +39,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from outbound_pipeline.platforms.smartlead.simulator_webhooks import (
+    SmartleadWebhooks,
+    WebhookSettings,
+)
 from outbound_pipeline.sandbox.faults import FaultConfig, decide
 from outbound_pipeline.sandbox.ratelimit import RateDecision, SlidingWindowLimiter, format_wait
 from outbound_pipeline.sandbox.world import (
@@ -55,6 +66,11 @@ MAX_INBOX_PAGE_SIZE = 20
 MAX_CAMPAIGN_FILTER = 100
 MAX_CLIENT_FILTER = 50
 EMAIL_STATUSES = ("opened", "clicked", "replied", "unsubscribed", "bounced")
+WEBHOOK_ID_BASE = 70_001
+DEFAULT_FLUSH_SECONDS = 30.0
+MAX_FLUSH_SECONDS = 600.0
+MIN_TICK_SECONDS = 0.01
+MAX_TICK_SECONDS = 86_400.0
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -136,6 +152,33 @@ class _State:
             self.repeated_routes.clear()
 
 
+@dataclass
+class _Ticker:
+    """Activity added every ``every_seconds`` (real seconds) by a task on the server's loop."""
+
+    every_seconds: float
+    sends: int
+    replies: int
+    task: asyncio.Task[None] | None = None
+    ticks: int = 0
+    skipped: int = 0
+
+    @property
+    def running(self) -> bool:
+        task = self.task
+        return task is not None and not task.done() and not task.cancelling()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "every_seconds": self.every_seconds,
+            "sends": self.sends,
+            "replies": self.replies,
+            "ticks": self.ticks,
+            "skipped": self.skipped,
+        }
+
+
 Handler = Callable[["SmartleadSimulator", _Call], Any]
 
 
@@ -165,6 +208,72 @@ class SmartleadSimulator:
             faults=faults or FaultConfig(),
             limiter=SlidingWindowLimiter(RATE_LIMIT_REQUESTS, RATE_LIMIT_SECONDS / speed),
         )
+        self.webhooks: SmartleadWebhooks | None = None
+        self.ticker: _Ticker | None = None
+        self._webhook_ids = itertools.count(WEBHOOK_ID_BASE)
+
+    # webhooks and ticker (called on the server's event loop, where every route runs)
+
+    def set_webhooks(self, settings: WebhookSettings | None) -> SmartleadWebhooks | None:
+        """Starts delivering to ``settings`` (None stops); returns the replaced deliverer, which
+        the caller closes."""
+        old, self.webhooks = self.webhooks, None
+        if old is not None:
+            self.world.listeners.remove(old)
+        if settings is not None:
+            self.webhooks = SmartleadWebhooks(
+                self.world, settings, speed=self.state.speed, webhook_id=next(self._webhook_ids)
+            )
+            self.world.listeners.append(self.webhooks)
+        return old
+
+    def describe_webhooks(self) -> dict[str, Any]:
+        if self.webhooks is None:
+            return {"enabled": False}
+        return self.webhooks.describe()
+
+    def start_ticker(self, every_seconds: float, sends: int, replies: int) -> None:
+        """Replaces any running ticker; must be called from the running event loop."""
+        self.stop_ticker()
+        ticker = _Ticker(every_seconds, sends, replies)
+        ticker.task = asyncio.get_running_loop().create_task(self._tick_forever(ticker))
+        self.ticker = ticker
+
+    def stop_ticker(self) -> None:
+        if self.ticker is not None and self.ticker.task is not None:
+            self.ticker.task.cancel()
+
+    async def _tick_forever(self, ticker: _Ticker) -> None:
+        rng = random.Random(f"{self.world.config.seed}/ticker")
+        while True:
+            await asyncio.sleep(ticker.every_seconds)
+            self.tick(ticker, rng)
+
+    def tick(self, ticker: _Ticker, rng: random.Random) -> None:
+        """One tick: activity in a random campaign that is not drafted, at the world's "now".
+
+        Runs between two awaits on the event loop, like the ``/activity`` route, so no request
+        sees the world half-moved.
+        """
+        world = self.world
+        candidates = [c.id for c in world.campaigns.values() if c.status != "DRAFTED"]
+        if not candidates:
+            ticker.skipped += 1
+            return
+        at = max(datetime.now(UTC), world.clock)
+        try:
+            world.add_activity(rng.choice(candidates), ticker.sends, ticker.replies, at)
+        except ValueError:
+            ticker.skipped += 1
+        else:
+            ticker.ticks += 1
+
+    async def shutdown(self) -> None:
+        """Stops the ticker and the webhook thread (pending deliveries are dropped)."""
+        self.stop_ticker()
+        old = self.set_webhooks(None)
+        if old is not None:
+            await asyncio.to_thread(old.close)
 
     # dispatch
 
@@ -860,6 +969,65 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
         return JSONResponse({"ok": True, "campaign_id": campaign_id, "sends": sends,
                              "replies": replies, "at": iso(at)})
 
+    async def webhooks(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                data = _json_object(await request.body(), "webhook settings")
+                stop = "url" in data and data["url"] is None
+                settings = None if stop else WebhookSettings.from_json(data)
+            except ValueError as exc:
+                return _error(400, str(exc))
+            old = sim.set_webhooks(settings)
+            if old is not None:
+                await asyncio.to_thread(old.close)
+        return JSONResponse(sim.describe_webhooks())
+
+    async def flush_webhooks(request: Request) -> Response:
+        try:
+            data = _json_object(await request.body(), "flush options")
+            unknown = sorted(set(data) - {"timeout"})
+            if unknown:
+                raise ValueError(f"unknown flush options: {', '.join(unknown)}")
+            timeout = _json_seconds(data.get("timeout", DEFAULT_FLUSH_SECONDS), "timeout",
+                                    minimum=0, maximum=MAX_FLUSH_SECONDS)
+        except ApiError as exc:
+            return _error(exc.status, exc.message)
+        except ValueError as exc:
+            return _error(400, str(exc))
+        hooks = sim.webhooks
+        if hooks is None:
+            return _error(400, "webhooks are not configured")
+        flushed = await asyncio.to_thread(hooks.flush, timeout)
+        described = hooks.describe()
+        return JSONResponse({
+            **described,
+            "flushed": flushed,
+            "all_delivered": flushed and described["stats"]["failed"] == 0,
+        })
+
+    async def ticker(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                data = _json_object(await request.body(), "ticker settings")
+                unknown = sorted(set(data) - {"every_seconds", "sends", "replies"})
+                if unknown:
+                    raise ValueError(f"unknown ticker settings: {', '.join(unknown)}")
+                if "every_seconds" not in data:
+                    raise ValueError("every_seconds is required (null stops the ticker)")
+                if data["every_seconds"] is None:
+                    sim.stop_ticker()
+                else:
+                    every = _json_seconds(data["every_seconds"], "every_seconds",
+                                          minimum=MIN_TICK_SECONDS, maximum=MAX_TICK_SECONDS)
+                    sends = _json_int(data.get("sends", 0), "sends", minimum=0)
+                    replies = _json_int(data.get("replies", 0), "replies", minimum=0)
+                    sim.start_ticker(every, sends, replies)
+            except ApiError as exc:
+                return _error(exc.status, exc.message)
+            except ValueError as exc:
+                return _error(400, str(exc))
+        return JSONResponse(sim.ticker.describe() if sim.ticker else {"running": False})
+
     p = CONTROL_PREFIX
     return [
         Route(f"{p}/health", health, methods=["GET"]),
@@ -868,18 +1036,30 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
         Route(f"{p}/requests", requests_log, methods=["GET"]),
         Route(f"{p}/requests/reset", reset_requests, methods=["POST"]),
         Route(f"{p}/activity", activity, methods=["POST"]),
+        Route(f"{p}/webhooks", webhooks, methods=["GET", "POST"]),
+        Route(f"{p}/webhooks/flush", flush_webhooks, methods=["POST"]),
+        Route(f"{p}/ticker", ticker, methods=["GET", "POST"]),
     ]
 
 
 def create_app(world: World, *, speed: float = 1.0, faults: FaultConfig | None = None) -> Starlette:
     """The Smartlead API (``/api/v1``) and sandbox controls (``/_sandbox``) over ``world``.
 
-    ``speed`` shrinks the rate-limit window (2 s / speed) and injected delays alike.
+    ``speed`` shrinks the rate-limit window (2 s / speed) and injected delays alike. The app's
+    lifespan shutdown stops the ticker and the webhook delivery thread.
     """
     sim = SmartleadSimulator(world, speed, faults)
     api = Route(f"{API_PREFIX}/{{path:path}}", sim.handle,
                 methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    app = Starlette(routes=[*_control_routes(sim), api])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await sim.shutdown()
+
+    app = Starlette(routes=[*_control_routes(sim), api], lifespan=lifespan)
     app.state.simulator = sim
     return app
 
@@ -919,6 +1099,17 @@ def _has_status(s: Send, status: str) -> bool:
 
 def _error(status: int, message: str) -> Response:
     return JSONResponse({"message": message}, status_code=status)
+
+
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
+    """A control request's JSON object body (an empty body is ``{}``)."""
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        raise ValueError("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} must be a JSON object")
+    return data
 
 
 def _cdn_block() -> Response:
@@ -979,6 +1170,14 @@ def _json_int(value: Any, name: str, *, minimum: int, maximum: int | None = None
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise ApiError(400, f"{name} must be {bound}")
     return value
+
+
+def _json_seconds(value: Any, name: str, *, minimum: float, maximum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ApiError(400, f"{name} must be a number of seconds")
+    if not minimum <= value <= maximum:
+        raise ApiError(400, f"{name} must be between {minimum:g} and {maximum:g} seconds")
+    return float(value)
 
 
 def _id_list(raw: str | None, name: str, maximum: int) -> set[int] | None:
