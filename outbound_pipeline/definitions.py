@@ -6,10 +6,15 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from outbound_pipeline.defs.checks import daily_series_match_window_totals
+from outbound_pipeline.defs.events import build_events_defs
 from outbound_pipeline.defs.ingest.smartlead import build_smartlead_defs
 from outbound_pipeline.defs.resources import build_resources
 from outbound_pipeline.defs.schedules import build_schedule_defs
-from outbound_pipeline.defs.transform import build_transform_defs, dbt_asset_selections
+from outbound_pipeline.defs.transform import (
+    build_transform_defs,
+    dbt_asset_selections,
+    event_driven_selection,
+)
 from outbound_pipeline.settings import Settings, load_settings
 
 
@@ -20,6 +25,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         build_smartlead_defs(settings),
         dg.Definitions(asset_checks=[daily_series_match_window_totals]),
         transform,
+        build_events_defs(settings, event_driven_selection(transform)),
         build_schedule_defs(*dbt_asset_selections(transform)),
         dg.Definitions(resources={**build_resources(settings), "dlt": DagsterDltResource()}),
     )

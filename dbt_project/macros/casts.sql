@@ -21,3 +21,8 @@
 {% macro date_literal(value) -%}
     cast('{{ value }}' as date)
 {%- endmacro %}
+
+{#- The UTC hour a timestamp with time zone falls in, as a timestamp without time zone. -#}
+{% macro utc_hour(expression) -%}
+    date_trunc('hour', timezone('UTC', {{ expression }}))
+{%- endmacro %}

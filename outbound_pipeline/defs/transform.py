@@ -14,6 +14,7 @@ from dagster_dbt import (
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     DbtProject,
+    build_dbt_asset_selection,
     dbt_assets,
 )
 
@@ -25,11 +26,13 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 """The environment's own dbt, whether or not the virtualenv is on PATH."""
 LAYERS = ("staging", "intermediate", "analytics")
+EVENT_DRIVEN_TAG = "event_driven"
+"""dbt tag of the models rebuilt after each landing load (email_activities, hourly_metrics, ...)."""
 
 
 class OutboundDbtTranslator(DagsterDbtTranslator):
-    """Sources resolve to the dlt assets (``raw/<platform>/<table>``); models keep their names
-    and are grouped by layer."""
+    """Sources resolve to the dlt assets (``raw/<platform>/<table>``) and the landed webhook
+    events (``landing/webhook_events``); models keep their names and are grouped by layer."""
 
     def __init__(self, kind: str) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -37,8 +40,10 @@ class OutboundDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            platform = dbt_resource_props["source_name"].removeprefix("raw_")
-            return dg.AssetKey(["raw", platform, dbt_resource_props["name"]])
+            source = dbt_resource_props["source_name"]
+            if source.startswith("raw_"):
+                return dg.AssetKey(["raw", source.removeprefix("raw_"), dbt_resource_props["name"]])
+            return dg.AssetKey([source, dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -104,6 +109,16 @@ def build_transform_defs(settings: Settings) -> dg.Definitions:
 
 def dbt_asset_selections(defs: dg.Definitions) -> tuple[dg.AssetSelection, dg.AssetSelection]:
     """(whole-rebuild models, partitioned models), for jobs."""
-    by_name = {a.op.name: a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)}
+    by_name = _dbt_assets_by_name(defs)
     return (dg.AssetSelection.assets(by_name["dbt_models"]),
             dg.AssetSelection.assets(by_name["dbt_daily_models"]))
+
+
+def event_driven_selection(defs: dg.Definitions) -> dg.AssetSelection:
+    """The models a landing run rebuilds (dbt tag ``event_driven``)."""
+    return build_dbt_asset_selection([_dbt_assets_by_name(defs)["dbt_models"]],
+                                     dbt_select=f"tag:{EVENT_DRIVEN_TAG}")
+
+
+def _dbt_assets_by_name(defs: dg.Definitions) -> dict[str, dg.AssetsDefinition]:
+    return {a.op.name: a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)}
