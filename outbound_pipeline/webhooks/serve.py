@@ -16,19 +16,22 @@ from outbound_pipeline.serving import ChildServer, bind, serve
 DEFAULT_PORT = 8787
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="outbound webhooks serve",
-                                description="Receive platform webhooks and land them durably.")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (0.0.0.0 behind a proxy or in a container)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
-    return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    p = argparse.ArgumentParser(prog="outbound webhooks serve",
+                                description="Receive platform webhooks and land them durably.")
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         import uvicorn
 
