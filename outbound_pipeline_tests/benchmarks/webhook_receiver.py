@@ -486,7 +486,7 @@ def lag(workdir: Path) -> dict[str, Any]:
                          for e in result.all_events if e.is_step_success}
                 runs.append({"segments": segments, "seconds": ended - begun,
                              "load_s": steps.get("landing__webhook_events"),
-                             "dbt_s": steps.get("dbt_models"), "ended": ended,
+                             "dbt_s": steps.get("dbt_models"),
                              "finished_at": datetime.now(UTC), "success": result.success})
                 missed = math.floor((ended - started) / interval) - math.floor(
                     (begun - started) / interval)
