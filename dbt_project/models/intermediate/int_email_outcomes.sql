@@ -21,11 +21,7 @@ base_variants as (
 ),
 
 categories as (
-    select platform, connection, lower(trim(name)) as name_key,
-        min(reply_category) as reply_category,
-        bool_or(is_positive) as is_positive
-    from {{ ref('int_lead_categories__mapped') }}
-    group by platform, connection, lower(trim(name))
+    select * from {{ ref('int_lead_categories__by_name') }}
 ),
 
 outcomes as (
