@@ -1,4 +1,4 @@
-"""The ``outbound`` command: demo, sandbox, webhooks serve, dev, docs."""
+"""The ``outbound`` command: demo, sandbox, webhooks serve, replies, dev, docs."""
 
 from __future__ import annotations
 
@@ -255,8 +255,30 @@ def print_summary(settings: Settings) -> None:
     for entity_type, entity, alert_type, measured, threshold in alerts[:10]:
         print(f"  {entity_type:<9} {entity[:40]:<40} {alert_type:<22} {measured:.3f} "
               f"(threshold {threshold:g})")
+    if wh.table_exists("analytics", "classified_replies"):
+        print_replies_summary(wh)
     if wh.table_exists("landing", "webhook_events"):
         print_webhook_summary(wh)
+
+
+def print_replies_summary(wh) -> None:
+    rows = wh.query("select reply_category, count(*), sum(case when method = 'rule' then 1 "
+                    "else 0 end) from analytics.classified_replies group by reply_category "
+                    "order by count(*) desc")
+    total = sum(r[1] for r in rows)
+    versions = [r[0] for r in wh.query(
+        "select distinct classifier_version from analytics.classified_replies")]
+    print(f"\nReply categories (analytics.classified_replies): {total:,} replies, "
+          f"classifier {', '.join(versions)}")
+    for category, count, by_rule in rows:
+        share = count / total if total else 0.0
+        print(f"  {category:<16} {count:>7,}  {share * 100:5.1f}%  ({by_rule:,} by a rule)")
+    agreement = wh.query("select sum(case when agrees then replies else 0 end), sum(replies) "
+                         "from analytics.reply_classification_agreement")
+    agreed, paired = agreement[0] if agreement else (None, None)
+    if paired:
+        print(f"  agreement with the platform's lead categories: {agreed / paired * 100:.1f}% "
+              f"of {paired:,} replies (analytics.reply_classification_agreement)")
 
 
 def print_webhook_summary(wh) -> None:
@@ -360,6 +382,7 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from outbound_pipeline import cli_replies
     from outbound_pipeline.webhooks import serve
 
     parser = argparse.ArgumentParser(prog="outbound", description=__doc__)
@@ -388,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve", help="receive platform webhooks and lead intake, land them durably")
     serve.add_arguments(p)
     p.set_defaults(func=serve.run)
+
+    cli_replies.add_arguments(commands)
 
     p = commands.add_parser("dev", help="dagster dev on this project (sandbox keys if present)")
     p.add_argument("dagster_args", nargs=argparse.REMAINDER)

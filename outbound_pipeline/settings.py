@@ -17,6 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 N = TypeVar("N", int, float)
+REPLY_CLASSIFIERS = ("embedded", "remote")
+REPLY_CLASSIFIER_STYLES = ("batch", "revreply")
+REPLY_CLASSIFIER_KEY_VARIABLE = "OUTBOUND_REPLY_CLASSIFIER_API_KEY"
 
 
 class SettingsError(ValueError):
@@ -36,6 +39,12 @@ class Settings:
         landing_segment_bytes: a landing segment is sealed once it is this large...
         landing_segment_seconds: ...or this old, whichever comes first.
         landing_sensor_seconds: how often the landing sensor looks for sealed segments.
+        reply_classifier: ``embedded`` (default, no network) or ``remote``.
+        reply_classifier_url: the remote classifier's endpoint (``remote`` only).
+        reply_classifier_style: ``batch`` (``{model, input}``) or ``revreply`` (multipart).
+        reply_classifier_model: the ``model`` a ``batch`` request names, if any.
+        Its key is read from ``OUTBOUND_REPLY_CLASSIFIER_API_KEY`` when the classifier is built,
+        never kept here.
     """
 
     data_dir: Path
@@ -46,6 +55,10 @@ class Settings:
     landing_segment_bytes: int = 8 * 1024 * 1024
     landing_segment_seconds: float = 5.0
     landing_sensor_seconds: int = 15
+    reply_classifier: str = "embedded"
+    reply_classifier_url: str | None = None
+    reply_classifier_style: str = "batch"
+    reply_classifier_model: str | None = None
 
     @property
     def dlt_pipelines_dir(self) -> Path:
@@ -69,6 +82,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"OUTBOUND_HISTORY_START must be a date like 2025-01-01, got {raw_start!r}"
         ) from None
     landing_dir = Path(env.get("OUTBOUND_LANDING_DIR") or data_dir / "landing").resolve()
+    classifier = (env.get("OUTBOUND_REPLY_CLASSIFIER") or "embedded").strip().lower()
+    if classifier not in REPLY_CLASSIFIERS:
+        raise SettingsError(f"OUTBOUND_REPLY_CLASSIFIER must be one of "
+                            f"{', '.join(REPLY_CLASSIFIERS)}, got {classifier!r}")
+    classifier_url = env.get("OUTBOUND_REPLY_CLASSIFIER_URL") or None
+    if classifier == "remote" and not classifier_url:
+        raise SettingsError("OUTBOUND_REPLY_CLASSIFIER=remote needs OUTBOUND_REPLY_CLASSIFIER_URL "
+                            "(the endpoint, e.g. https://api.example.com/v1/classify)")
+    style = (env.get("OUTBOUND_REPLY_CLASSIFIER_STYLE") or "batch").strip().lower()
+    if style not in REPLY_CLASSIFIER_STYLES:
+        raise SettingsError(f"OUTBOUND_REPLY_CLASSIFIER_STYLE must be one of "
+                            f"{', '.join(REPLY_CLASSIFIER_STYLES)}, got {style!r}")
     return Settings(
         data_dir=data_dir,
         warehouse_url=warehouse_url,
@@ -81,6 +106,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                                         minimum=0.05),
         landing_sensor_seconds=_number(env, "OUTBOUND_LANDING_SENSOR_SECONDS", 15, int,
                                        minimum=1),
+        reply_classifier=classifier,
+        reply_classifier_url=classifier_url,
+        reply_classifier_style=style,
+        reply_classifier_model=env.get("OUTBOUND_REPLY_CLASSIFIER_MODEL") or None,
     )
 
 

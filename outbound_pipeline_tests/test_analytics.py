@@ -174,11 +174,70 @@ def test_one_daily_partition_rebuilds_only_that_day(duckdb_built):
     assert after == before
 
 
+def test_classified_replies_recover_the_sandbox_reply_kinds(built):
+    """In the sandbox the platform's lead category is the reply's true kind, so agreement is
+    the classifier's accuracy on simulator replies (never trained on)."""
+    wh = built["warehouse"]
+    agreed, paired = wh.query(
+        "select sum(case when agrees then replies else 0 end), sum(replies) "
+        "from analytics.reply_classification_agreement")[0]
+    replies = wh.query("select count(*) from analytics.classified_replies")[0][0]
+    assert paired >= 0.9 * replies > 500
+    assert agreed / paired >= 0.85
+    for category, share, agreeing in wh.query(
+            "select platform_category, share_of_platform_category, replies "
+            "from analytics.reply_classification_agreement where agrees"):
+        if agreeing / share >= 30:  # fewer replies are too few to judge one category
+            assert share >= 0.4, category  # neutral is the weakest, about 0.5
+
+
+def test_positive_replies_come_from_the_classified_replies(built):
+    wh = built["warehouse"]
+    expected = dict(wh.query(
+        "select campaign_external_id, count(distinct lead_email) "
+        "from analytics.classified_replies where is_positive group by campaign_external_id"))
+    rows = wh.query("select external_id, positive_replies, platform_positive_replies "
+                    "from analytics.campaigns")
+    assert {str(r[0]): r[1] for r in rows if r[1]} == {str(k): v for k, v in expected.items()}
+    classified = sum(r[1] for r in rows)
+    platform = sum(r[2] for r in rows)
+    assert abs(classified - platform) <= 0.15 * platform
+    daily = [float(v) for v in wh.query(
+        "select sum(positive_replies), sum(platform_positive_replies) "
+        "from analytics.daily_metrics")[0]]
+    assert daily[0] > 0 and abs(daily[0] - daily[1]) <= 0.2 * daily[1]
+
+
+def test_every_analytics_table_and_column_has_a_dbt_description(duckdb_built):
+    import json
+
+    from outbound_pipeline.defs.transform import DBT_PROJECT
+
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    described = {}
+    for node in [*manifest["nodes"].values(), *manifest["sources"].values()]:
+        if node["resource_type"] in ("model", "source") and node["schema"] == "analytics":
+            name = node.get("alias") or node.get("identifier") or node["name"]
+            described[name] = (node["description"],
+                               {c: v["description"] for c, v in node["columns"].items()})
+    wh = duckdb_built["warehouse"]
+    for table in wh.tables("analytics"):
+        assert table in described and described[table][0].strip(), table
+        columns = [r[0] for r in wh.query(
+            "select column_name from information_schema.columns where table_schema = "
+            "'analytics' and table_name = ?", (table,))]
+        missing = [c for c in columns if not described[table][1].get(c, "").strip()]
+        assert not missing, (table, missing)
+
+
 def test_both_engines_give_identical_analytics(duckdb_built, postgres_built):
     queries = {
         "campaigns": "select count(*), sum(total_sent), sum(positive_replies), "
-                     "sum(reply_rate), sum(bounce_rate) "
+                     "sum(reply_rate), sum(bounce_rate), sum(positive_rate) "
                      "from analytics.campaigns",
+        "classified_replies": "select count(*), sum(confidence), "
+                              "count(distinct reply_category || body_hash) "
+                              "from analytics.classified_replies",
         "copy_patterns": "select count(*), sum(delivered), sum(reply_rate), "
                          "sum(case when is_significant then 1 else 0 end) "
                          "from analytics.copy_patterns",

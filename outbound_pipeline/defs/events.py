@@ -85,7 +85,8 @@ def build_events_defs(settings: Settings, event_driven_models: dg.AssetSelection
     landing_job = dg.define_asset_job(
         LANDING_JOB,
         selection=dg.AssetSelection.assets(webhook_events) | event_driven_models,
-        description="Loads sealed landing segments and rebuilds the event-driven models.",
+        description="Loads sealed landing segments, classifies new replies and rebuilds the "
+                    "event-driven models.",
     )
 
     @dg.sensor(

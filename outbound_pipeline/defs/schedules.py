@@ -44,13 +44,13 @@ def smartlead_enrollment_schedule(context: dg.ScheduleEvaluationContext) -> dg.R
     return dg.RunRequest(run_key=f"enrollment-{day}", partition_key=day)
 
 
-def build_schedule_defs(dbt_models: dg.AssetSelection,
-                        dbt_daily_models: dg.AssetSelection) -> dg.Definitions:
+def build_schedule_defs(dbt_models: dg.AssetSelection, dbt_daily_models: dg.AssetSelection,
+                        replies: dg.AssetSelection) -> dg.Definitions:
     """Jobs that pair ingestion with the dbt models it feeds, and their schedules."""
     sync_job = dg.define_asset_job(
-        "smartlead_sync_job", selection=SYNC_ASSETS | dbt_models,
+        "smartlead_sync_job", selection=SYNC_ASSETS | replies | dbt_models,
         description="Campaigns, variants, mailboxes, per-email statistics and reply threads, "
-                    "then the analytics models.",
+                    "the classified replies, then the analytics models.",
     )
     daily_job = dg.define_asset_job(
         "smartlead_daily_metrics_job", selection=DAILY_ASSETS | dbt_daily_models,
@@ -58,11 +58,17 @@ def build_schedule_defs(dbt_models: dg.AssetSelection,
                     "days (a backfill is one run).",
     )
     analytics_job = dg.define_asset_job(
-        "analytics_job", selection=dbt_models,
-        description="Rebuild the analytics models from what is already in the warehouse.",
+        "analytics_job", selection=replies | dbt_models,
+        description="Classify any replies not classified yet and rebuild the analytics models "
+                    "from what is already in the warehouse.",
+    )
+    replies_job = dg.define_asset_job(
+        "classify_replies_job", selection=replies,
+        description="Classify the replies that are due (config reclassify: true for all).",
     )
     return dg.Definitions(
-        jobs=[sync_job, daily_job, analytics_job, smartlead_snapshot_job, smartlead_leads_job],
+        jobs=[sync_job, daily_job, analytics_job, replies_job, smartlead_snapshot_job,
+              smartlead_leads_job],
         schedules=[
             dg.ScheduleDefinition(
                 name="smartlead_sync_every_2_hours", job=sync_job, cron_schedule="0 */2 * * *",

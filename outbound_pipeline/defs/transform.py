@@ -31,14 +31,17 @@ EVENT_DRIVEN_TAG = "event_driven"
 
 
 class OutboundDbtTranslator(DagsterDbtTranslator):
-    """Sources resolve to the dlt assets (``raw/<platform>/<table>``) and the landed webhook
-    events (``landing/webhook_events``); models keep their names and are grouped by layer."""
+    """Sources resolve to the dlt assets (``raw/<platform>/<table>``), the landed webhook
+    events (``landing/webhook_events``) or the asset their ``meta.dagster.asset_key`` names
+    (``classified_replies``); models keep their names and are grouped by layer."""
 
     def __init__(self, kind: str) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.kind = kind
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key"):
+            return super().get_asset_key(dbt_resource_props)
         if dbt_resource_props["resource_type"] == "source":
             source = dbt_resource_props["source_name"]
             if source.startswith("raw_"):

@@ -215,7 +215,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NAME_WORD = r"[A-ZÄÖÜÉÈÀÁÍÓÚÑÇ][a-zäöüßéèêëàâîïôûùçáíóúñ'’-]+"
 _PARTICLE = r"(?:van der|van|von|de la|de|del|da|di|le|la|du)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{1,2}}"
-_HONORIFIC = r"(?:(?:(?:der|die) )?(?:Mr|Mrs|Ms|Dr|Herrn?|Frau|M|Mme|Mlle|Sr|Sra|Srta|Don|Doña|Ing|Mag|Prof)\.?\s+)*"
+_HONORIFIC = (r"(?:(?:(?:der|die) )?"
+              r"(?:Mr|Mrs|Ms|Dr|Herrn?|Frau|M|Mme|Mlle|Sr|Sra|Srta|Don|Doña|Ing|Mag|Prof)\.?\s+)*")
 _NOT_NAMES = frozenset(
     """
     Head Sales Marketing Director Manager Team Our My The Please Kind Best Regards Thanks

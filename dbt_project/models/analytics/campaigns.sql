@@ -1,5 +1,6 @@
 {#- One row per campaign. Totals are the platform's lifetime totals; positive_replies counts
-    the distinct leads whose reply falls in a positive category. -#}
+    the distinct leads with a positive classified reply (interested or meeting_request), and
+    platform_positive_replies those the platform's own lead category calls positive. -#}
 with campaigns as (
     select * from {{ ref('int_campaigns__unioned') }}
 ),
@@ -9,7 +10,18 @@ positive_leads as (
         platform,
         connection,
         campaign_external_id,
-        count(distinct lead_email) as positive_replies
+        count(distinct coalesce(lead_email, lead_external_id)) as positive_replies
+    from {{ ref('stg_replies__classified_replies') }}
+    where is_positive
+    group by platform, connection, campaign_external_id
+),
+
+platform_positive_leads as (
+    select
+        platform,
+        connection,
+        campaign_external_id,
+        count(distinct lead_email) as platform_positive_replies
     from {{ ref('int_email_outcomes') }}
     where is_positive_reply
     group by platform, connection, campaign_external_id
@@ -19,12 +31,18 @@ joined as (
     select
         campaigns.*,
         coalesce(positive_leads.positive_replies, 0) as positive_replies,
+        coalesce(platform_positive_leads.platform_positive_replies, 0)
+            as platform_positive_replies,
         campaigns.total_sent - campaigns.total_bounced as total_delivered
     from campaigns
     left join positive_leads
         on campaigns.platform = positive_leads.platform
         and campaigns.connection = positive_leads.connection
         and campaigns.external_id = positive_leads.campaign_external_id
+    left join platform_positive_leads
+        on campaigns.platform = platform_positive_leads.platform
+        and campaigns.connection = platform_positive_leads.connection
+        and campaigns.external_id = platform_positive_leads.campaign_external_id
 ),
 
 final as (
@@ -59,6 +77,7 @@ final as (
         total_unsubscribed,
         total_opened,
         positive_replies,
+        platform_positive_replies,
 
         -- rates
         {{ safe_divide('total_replied', 'total_delivered') }} as reply_rate,

@@ -27,6 +27,33 @@ with daily as (
     {%- endif %}
 ),
 
+positive as (
+    select
+        platform,
+        connection,
+        campaign_external_id,
+        received_on as "date",
+        count(distinct coalesce(lead_email, lead_external_id)) as positive_replies
+    from {{ ref('stg_replies__classified_replies') }}
+    where is_positive
+    {%- if start_date is not none %}
+        and received_on between {{ date_literal(start_date) }} and {{ date_literal(end_date) }}
+    {%- endif %}
+    group by platform, connection, campaign_external_id, received_on
+),
+
+joined as (
+    select
+        daily.*,
+        coalesce(positive.positive_replies, 0) as classified_positive_replies
+    from daily
+    left join positive
+        on daily.platform = positive.platform
+        and daily.connection = positive.connection
+        and daily.campaign_external_id = positive.campaign_external_id
+        and daily."date" = positive."date"
+),
+
 final as (
     select
         -- ids
@@ -43,13 +70,15 @@ final as (
         emails_opened,
         emails_replied,
         unsubscribed,
-        positive_replies,
+        classified_positive_replies as positive_replies,
+        positive_replies as platform_positive_replies,
 
         -- rates
         {{ safe_divide('emails_replied', 'emails_sent - emails_bounced') }} as reply_rate,
         {{ safe_divide('emails_bounced', 'emails_sent') }} as bounce_rate,
-        {{ safe_divide('positive_replies', 'emails_sent - emails_bounced') }} as positive_rate
-    from daily
+        {{ safe_divide('classified_positive_replies', 'emails_sent - emails_bounced') }}
+            as positive_rate
+    from joined
 )
 
 select * from final
