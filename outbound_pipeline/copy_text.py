@@ -18,6 +18,16 @@ _QUOTE_CLASSES = ("gmail_quote", "gmail_attr", "yahoo_quoted", "moz-cite-prefix"
                   "protonmail_quote", "outlook_quote")
 
 
+_QUOTE_OPENING = re.compile(
+    r"<blockquote\b|<[a-z]+\b[^>]*?\b(?:class=[\"'][^\"']*(?:"
+    + "|".join(_QUOTE_CLASSES) + r")|id=[\"'](?:" + "|".join(_QUOTE_IDS)
+    + r")[\"']|type=[\"']cite[\"'])",
+    re.IGNORECASE,
+)
+"""The opening tag of a quote container, found without parsing: a reply's HTML is cut there
+before the (slow) parser sees it."""
+
+
 class _TextExtractor(HTMLParser):
     """Visible text; with ``stop_at_quote``, nothing from the first quote container on (a
     ``blockquote``, Gmail's ``gmail_quote``, Outlook's ``divRplyFwdMsg``, ...)."""
@@ -77,12 +87,18 @@ def html_to_text_until_quote(html: str | None) -> tuple[str, bool]:
 def _extract(html: str | None, stop_at_quote: bool) -> tuple[str, bool]:
     if not html:
         return "", False
+    quote_found = False
+    if stop_at_quote:
+        opening = _QUOTE_OPENING.search(html)
+        if opening is not None:
+            html, quote_found = html[:opening.start()], True
     parser = _TextExtractor(stop_at_quote)
     parser.feed(html)
     parser.close()
     text = unescape("".join(parser.parts)).replace("\xa0", " ")
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), parser.quote_found
+    return (re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(),
+            quote_found or parser.quote_found)
 
 
 def preview(text: str, chars: int = PREVIEW_CHARS) -> str:

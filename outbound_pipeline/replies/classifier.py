@@ -149,7 +149,7 @@ class EmbeddedClassifier:
         for_model: list[int] = []
         for i, reply in enumerate(replies):
             text = reply.cleaned.text
-            match = apply_rules(text, reply.subject, reply.cleaned.original, reply.received_on)
+            match = apply_rules(text, reply.subject, reply.received_on)
             if match is not None:
                 results[i] = self._from_rule(match)
             elif not text:

@@ -309,18 +309,16 @@ _UNTIL_CUE = _rx(
 )
 
 
-def apply_rules(text: str, subject: str | None = None, original: str | None = None,
+def apply_rules(text: str, subject: str | None = None,
                 received_on: date | None = None) -> RuleMatch | None:
     """The rule that decides this reply, or None when the model should.
 
-    ``text`` is the cleaned reply; ``original`` (the body before cleaning) and ``subject``
-    are consulted for bounce notices and auto-reply subjects only; ``received_on`` resolves
-    return dates written without a year.
+    ``text`` is the cleaned reply; ``subject`` is consulted for bounce notices and
+    auto-reply subjects; ``received_on`` resolves return dates written without a year.
     """
     lower = text.lower()
     subject = (subject or "").strip().lower()
-    head = (original or text)[:1500].lower()
-    bounce = _BOUNCE_SUBJECT.search(subject) or _BOUNCE.search(head)
+    bounce = _BOUNCE_SUBJECT.search(subject) or _BOUNCE.search(lower)
     if bounce:
         return RuleMatch("neutral", "bounce_notice", _evidence(bounce), is_auto_reply=True,
                          is_bounce=True)

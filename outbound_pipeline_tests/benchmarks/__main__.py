@@ -8,8 +8,10 @@
 3. ``dbt build`` of the analytics layer on the world scaled up.
 4. The webhook receiver: accepted events/s and latency with durable landing, and the lag from
    receipt to the warehouse (see ``webhook_receiver``).
+5. Reply classification: held-out quality, confusion matrix, replies/s on one core beside the
+   remote approaches (see ``replies``).
 
-Options: --skip-pacing, --skip-load, --skip-dbt, --skip-webhooks, --no-record,
+Options: --skip-pacing, --skip-load, --skip-dbt, --skip-webhooks, --skip-replies, --no-record,
 --campaigns/--leads (a smaller world, for a quick look; recorded figures use the default world).
 """
 
@@ -34,7 +36,7 @@ from outbound_pipeline.platforms.smartlead.client import SmartleadClient
 from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
 from outbound_pipeline.sandbox.world import WorldConfig
 from outbound_pipeline.warehouse import Warehouse
-from outbound_pipeline_tests.benchmarks import load_speed, machine, webhook_receiver
+from outbound_pipeline_tests.benchmarks import load_speed, machine, replies, webhook_receiver
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 PG_ADMIN_URL = os.environ.get("OUTBOUND_TEST_POSTGRES_URL",
@@ -303,6 +305,7 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-dbt", action="store_true")
     parser.add_argument("--skip-webhooks", action="store_true")
+    parser.add_argument("--skip-replies", action="store_true")
     parser.add_argument("--copies", type=int, default=50,
                         help="copies of the world for the dbt benchmark")
     parser.add_argument("--no-record", action="store_true")
@@ -320,11 +323,15 @@ def main() -> None:
         loads = [] if args.skip_load else load(world, workdir)
         builds = [] if args.skip_dbt else analytics_build(world, workdir, args.copies)
         webhooks = None if args.skip_webhooks else webhook_receiver.measure(workdir)
+        # last: it pins this process to one core
+        classified = None if args.skip_replies else replies.measure(workdir)
     sections = []
     if sync or loads or builds:
         sections.append(render(world, sync, loads, builds))
     if webhooks:
         sections.append(render_webhooks(webhooks))
+    if classified:
+        sections.append(replies.render(classified))
     report = "\n".join(sections)
     print(report)
     print(f"(benchmarks took {time.monotonic() - started:.0f} s)")

@@ -15,7 +15,7 @@ RECEIVED = date(2026, 3, 10)  # a Tuesday
 
 def rule_of(text: str, subject: str | None = None):
     cleaned = clean_reply(text)
-    return apply_rules(cleaned.text, subject, cleaned.original, RECEIVED)
+    return apply_rules(cleaned.text, subject, RECEIVED)
 
 
 @pytest.mark.parametrize("text,subject", [
