@@ -13,17 +13,9 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-REPLY_KINDS: tuple[str, ...] = (
-    "interested",
-    "meeting_request",
-    "question",
-    "not_now",
-    "referral",
-    "out_of_office",
-    "unsubscribe",
-    "not_interested",
-    "neutral",
-)
+from outbound_pipeline.replies.categories import CATEGORIES
+
+REPLY_KINDS: tuple[str, ...] = CATEGORIES
 """What a reply means; the world maps each kind to a lead category."""
 
 KIND_WEIGHTS: tuple[float, ...] = (17, 10, 12, 9, 7, 13, 8, 18, 6)
