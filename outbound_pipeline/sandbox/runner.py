@@ -232,6 +232,15 @@ class SandboxProcess:
     def stop_ticker(self) -> dict[str, Any]:
         return self._control("POST", "/ticker", {"every_seconds": None})
 
+    def block_list(self, emails: list[str] | None = None,
+                   domains: list[str] | None = None) -> dict[str, list[str]]:
+        """Adds addresses and domains to the world's global block list (when any are given)
+        and returns the whole list as ``{"emails": [...], "domains": [...]}``."""
+        if not emails and not domains:
+            return self._control("GET", "/block-list")
+        return self._control("POST", "/block-list",
+                             {"emails": list(emails or []), "domains": list(domains or [])})
+
 
 def env_var_for(account_name: str) -> str:
     """The environment variable holding one sandbox account's Smartlead key."""

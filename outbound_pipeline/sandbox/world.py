@@ -22,7 +22,7 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -73,6 +73,29 @@ _OPEN_RATE = 0.44
 _CLICK_RATE = 0.14
 _UNSUBSCRIBE_RATE = 0.004
 _MORNING_CUTOFF_HOURS = 9
+
+_DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"(?:{_DOMAIN_LABEL}\.)+[A-Za-z]{{2,63}}")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL_PART = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
+
+
+def is_valid_email(value: Any) -> bool:
+    """A syntactically valid address: ``local@domain.tld``, no spaces, no empty dot parts."""
+    if not isinstance(value, str) or len(value) > 254 or value.count("@") != 1:
+        return False
+    local, domain = value.split("@")
+    return (len(local) <= 64 and _LOCAL_PART.fullmatch(local) is not None
+            and _DOMAIN.fullmatch(domain) is not None)
+
+
+def is_valid_domain(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 253 and _DOMAIN.fullmatch(value) is not None
+
+
+def email_key(email: str) -> str:
+    """How the world indexes and compares addresses: trimmed and lower-cased."""
+    return email.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -349,6 +372,36 @@ class CampaignStats:
     lead_stats: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class LeadPushSettings:
+    """The ``settings`` of Smartlead's ``POST /campaigns/{id}/leads`` (every flag off by default).
+
+    The world keeps no community bounce list, so ``ignore_community_bounce_list`` changes nothing.
+    """
+
+    ignore_global_block_list: bool = False
+    ignore_unsubscribe_list: bool = False
+    ignore_community_bounce_list: bool = False
+    ignore_duplicate_leads_in_other_campaign: bool = False
+
+
+@dataclass(slots=True)
+class LeadPushResult:
+    """What one push did: every pushed lead lands in exactly one of these."""
+
+    added: list[Lead] = field(default_factory=list)
+    already_added_to_campaign: int = 0
+    duplicates: int = 0
+    invalid_emails: list[str] = field(default_factory=list)
+    unsubscribed: list[str] = field(default_factory=list)
+    blocked: int = 0
+
+
+LEAD_TEXT_FIELDS = ("first_name", "last_name", "phone_number", "company_name", "website",
+                    "location", "linkedin_profile", "company_url")
+"""Lead fields a push may set besides ``email`` and ``custom_fields``."""
+
+
 # The world ---------------------------------------------------------------------------------------
 
 
@@ -387,11 +440,19 @@ class World:
         self.campaign_sends: dict[int, list[Send]] = {}
         self.lead_sends: dict[int, list[Send]] = {}
         self.lead_by_email: dict[str, Lead] = {}
+        """Lower-cased address -> the first lead created with it."""
+        self.leads_by_email: dict[str, list[Lead]] = {}
+        """Lower-cased address -> every lead with it (pushes can put one address in several
+        campaigns), in creation order."""
         self.category_by_id: dict[int, Category] = {}
         self.mailbox_campaigns: dict[int, list[int]] = {}
         """Mailbox id -> ids of the campaigns sending from it."""
         self.kind_categories: dict[str, int] = {}
         """Reply kind (see ``replies.REPLY_KINDS``) -> lead category id in this world."""
+
+        # the global block list (lower-cased), kept by the sandbox's control API
+        self.blocked_emails: set[str] = set()
+        self.blocked_domains: set[str] = set()
 
         # derived views
         self.campaign_days: dict[int, dict[date, DayTally]] = {}
@@ -417,6 +478,16 @@ class World:
 
     def mailboxes_of(self, account: str) -> list[Mailbox]:
         return [m for m in self.mailboxes.values() if m.account == account]
+
+    def leads_with_email(self, email: str, account: str | None = None) -> list[Lead]:
+        """Every lead with this address (case-insensitive), optionally of one account only."""
+        leads = self.leads_by_email.get(email_key(email), [])
+        return [lead for lead in leads if account is None or lead.account == account]
+
+    def is_blocked(self, email: str) -> bool:
+        """True when the address or its domain is on the global block list."""
+        key = email_key(email)
+        return key in self.blocked_emails or key.rsplit("@", 1)[-1] in self.blocked_domains
 
     def is_positive(self, category_id: int | None) -> bool:
         return category_id in POSITIVE_CATEGORY_IDS
@@ -535,6 +606,109 @@ class World:
             for listener in self.listeners:
                 listener(name, data)
 
+    def block(self, emails: Iterable[str] = (), domains: Iterable[str] = ()) -> None:
+        """Adds addresses and domains (``"acme.com"`` or ``"@acme.com"``) to the global block
+        list. Raises ``ValueError`` (and changes nothing) when an entry is malformed."""
+        emails, domains = list(emails), list(domains)
+        if not all(isinstance(entry, str) for entry in [*emails, *domains]):
+            raise ValueError("block list entries must be strings")
+        new_emails = {email_key(e) for e in emails}
+        new_domains = {email_key(d).removeprefix("@") for d in domains}
+        for email in sorted(new_emails):
+            if not is_valid_email(email):
+                raise ValueError(f"not a valid email address: {email!r}")
+        for domain in sorted(new_domains):
+            if not is_valid_domain(domain):
+                raise ValueError(f"not a valid domain: {domain!r}")
+        self.blocked_emails |= new_emails
+        self.blocked_domains |= new_domains
+
+    def add_leads(self, campaign_id: int, leads: Sequence[Mapping[str, Any]],
+                  settings: LeadPushSettings, at: datetime) -> LeadPushResult:
+        """Smartlead's lead upload: adds ``leads`` to one campaign, created at ``at``.
+
+        Each lead is checked in this order and counted once: a missing or malformed email is
+        invalid; an address already in this campaign is left alone (pushing twice is
+        harmless); then, unless the matching setting says to ignore it, an address the
+        campaign's account has unsubscribed, an address or domain on the global block list, and
+        an address in another campaign of the same account are skipped. Everything else
+        becomes a new lead (new id and campaign_lead_map_id, status STARTED, no sends).
+        Addresses compare case-insensitively; a repeat inside one push counts as already added.
+        Raises ``ValueError`` (and changes nothing) when the campaign is missing.
+        """
+        campaign = self.campaigns.get(campaign_id)
+        if campaign is None:
+            raise ValueError(f"no campaign {campaign_id}")
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        result = LeadPushResult()
+        for data in leads:
+            raw = data.get("email")
+            email = raw.strip() if isinstance(raw, str) else ""
+            if not is_valid_email(email):
+                result.invalid_emails.append(raw if isinstance(raw, str) else "")
+                continue
+            known = self.leads_with_email(email, campaign.account)
+            if any(lead.campaign_id == campaign.id for lead in known):
+                result.already_added_to_campaign += 1
+            elif not settings.ignore_unsubscribe_list and any(
+                lead.is_unsubscribed for lead in known
+            ):
+                result.unsubscribed.append(email)
+            elif not settings.ignore_global_block_list and self.is_blocked(email):
+                result.blocked += 1
+            elif known and not settings.ignore_duplicate_leads_in_other_campaign:
+                result.duplicates += 1
+            else:
+                result.added.append(self._pushed_lead(campaign, email, data, at))
+        if result.added:
+            self.clock = max(self.clock, at)
+            self._refresh_campaign(campaign.id)
+        return result
+
+    def _pushed_lead(self, campaign: Campaign, email: str, data: Mapping[str, Any],
+                     created_at: datetime) -> Lead:
+        def text(name: str) -> str:
+            value = data.get(name)
+            return "" if value is None else str(value).strip()
+
+        custom = data.get("custom_fields")
+        custom_fields = {
+            str(k): "" if v is None else str(v)
+            for k, v in (custom.items() if isinstance(custom, Mapping) else ())
+        }
+        location = text("location")
+        country = location.rsplit(",", 1)[-1].strip()
+        enrolled = self.campaign_leads.setdefault(campaign.id, [])
+        mailbox_ids = campaign.mailbox_ids
+        lead = Lead(
+            id=self._next_id("lead"),
+            map_id=self._next_id("lead_map"),
+            campaign_id=campaign.id,
+            account=campaign.account,
+            mailbox_id=mailbox_ids[len(enrolled) % len(mailbox_ids)] if mailbox_ids else 0,
+            first_name=text("first_name"),
+            last_name=text("last_name"),
+            email=email,
+            phone_number=text("phone_number"),
+            company_name=text("company_name"),
+            website=text("website"),
+            location=location,
+            country=country if country in _CITIES else "",
+            linkedin_profile=text("linkedin_profile"),
+            company_url=text("company_url"),
+            custom_fields=custom_fields,
+            created_at=created_at,
+        )
+        self._index_lead(lead)
+        return lead
+
+    def _index_lead(self, lead: Lead) -> None:
+        key = email_key(lead.email)
+        self.leads[lead.id] = lead
+        self.lead_by_email.setdefault(key, lead)
+        self.leads_by_email.setdefault(key, []).append(lead)
+        self.campaign_leads.setdefault(lead.campaign_id, []).append(lead)
+
     def _can_reply(self, lead: Lead, at: datetime) -> bool:
         history = self.lead_sends.get(lead.id)
         if not history or lead.id in self.replies or lead.is_unsubscribed:
@@ -587,9 +761,7 @@ class World:
             },
             created_at=created_at,
         )
-        self.leads[lead.id] = lead
-        self.lead_by_email[email] = lead
-        self.campaign_leads.setdefault(campaign.id, []).append(lead)
+        self._index_lead(lead)
         return lead
 
     def _unique_email(self, rng: random.Random, first: str, last: str, domain: str) -> str:
@@ -631,7 +803,8 @@ class World:
             kind=kind,
             language=choose_language(rng, lead.country),
             lead=Person(lead.first_name, lead.last_name, lead.email,
-                        lead.custom_fields["title"], lead.company_name, lead.phone_number),
+                        lead.custom_fields.get("title", ""), lead.company_name,
+                        lead.phone_number),
             sent=SentEmail(mailbox.from_name, mailbox.from_email, self.subject_of(send),
                            html_to_text(self.body_of(send)), send.sent_time),
             reply_time=when,

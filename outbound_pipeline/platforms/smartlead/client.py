@@ -8,7 +8,7 @@ no year.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from outbound_pipeline.connections import Connection
 from outbound_pipeline.http import (
     ApiClient,
     BadResponseError,
+    ClientRequestError,
     PaginationError,
     RateLimiter,
     RetryPolicy,
@@ -30,6 +31,17 @@ MAX_WINDOW_DAYS = 29
 
 PAGE_SIZE = 100
 INBOX_PAGE_SIZE = 20
+MAX_LEADS_PER_PUSH = 100
+"""``POST /campaigns/{id}/leads`` takes at most this many leads per call."""
+
+LEAD_PUSH_SETTINGS = frozenset({
+    "ignore_global_block_list", "ignore_unsubscribe_list", "ignore_community_bounce_list",
+    "ignore_duplicate_leads_in_other_campaign",
+})
+LEAD_PUSH_COUNTS = ("upload_count", "total_leads", "already_added_to_campaign",
+                    "duplicate_count", "invalid_email_count", "block_count", "bounce_count",
+                    "lead_import_stopped_count")
+"""Counts in a lead push's answer; the client returns them as ints (0 when absent)."""
 
 DAY_WISE_SERIES = {
     # series name -> path; counts on the event date unless the name says otherwise
@@ -227,7 +239,62 @@ class SmartleadClient(ApiClient):
         return self._list(self.get("leads/fetch-categories"), "lead categories")
 
     def lead_by_email(self, email: str) -> dict[str, Any] | None:
-        return self._object(self.get("leads/", email=email), "lead")
+        """The lead with this address and, in ``lead_campaign_data``, every campaign of this
+        account holding it (always a list); None when the account has no such lead."""
+        lead = self._object(self.get("leads/", email=email), "lead")
+        if lead is None:
+            return None
+        campaigns = lead.get("lead_campaign_data")
+        if campaigns is None:
+            campaigns = []
+        if not isinstance(campaigns, list):
+            raise BadResponseError(
+                "lead_campaign_data is not a list", platform=self.platform,
+                connection=self.connection, method="GET", path="leads/",
+                detail=str(campaigns)[:200],
+            )
+        return {**lead, "lead_campaign_data": campaigns}
+
+    def add_leads(
+        self, campaign_id: int, leads: list[dict[str, Any]],
+        settings: Mapping[str, bool] | None = None,
+    ) -> dict[str, Any]:
+        """Pushes up to 100 leads into a campaign (``POST /campaigns/{id}/leads``).
+
+        Not idempotent as far as the client knows: once the request may have reached the
+        server it is never retried (a 5xx, a timeout or a truncated answer raises), while a
+        429 or a refused connection is retried. Returns the platform's answer with its counts
+        as ints; ``upload_count`` is how many leads were added. Raises ``ValueError`` before
+        sending for an empty list, more than 100 leads or an unknown setting, and
+        ``ClientRequestError`` for a campaign the account does not have.
+        """
+        if not leads:
+            raise ValueError("add_leads needs at least one lead")
+        if len(leads) > MAX_LEADS_PER_PUSH:
+            raise ValueError(f"add_leads takes at most {MAX_LEADS_PER_PUSH} leads per call "
+                             f"(got {len(leads)}); split them into batches")
+        body: dict[str, Any] = {"lead_list": list(leads)}
+        if settings is not None:
+            unknown = sorted(set(settings) - LEAD_PUSH_SETTINGS)
+            if unknown:
+                raise ValueError(f"unknown lead push settings: {', '.join(unknown)}")
+            body["settings"] = {name: bool(flag) for name, flag in settings.items()}
+        path = f"campaigns/{campaign_id}/leads"
+        answer = self._object(self.request("POST", path, json_body=body, idempotent=False),
+                              "lead push")
+        if answer is None:
+            # The real API's "not found" can be 200 with {} or an empty body.
+            raise ClientRequestError(
+                f"campaign {campaign_id} not found (empty answer)", platform=self.platform,
+                connection=self.connection, status=200, method="POST", path=path,
+            )
+        result = dict(answer)
+        for key in LEAD_PUSH_COUNTS:
+            result[key] = as_int(answer.get(key)) or 0
+        for key in ("invalid_emails", "unsubscribed_leads"):
+            value = answer.get(key)
+            result[key] = value if isinstance(value, list) else []
+        return result
 
     def email_accounts(self) -> Iterator[list[dict[str, Any]]]:
         path = "email-accounts/"

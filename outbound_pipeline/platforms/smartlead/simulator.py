@@ -13,6 +13,11 @@ month" is the one a client tested here can rely on against the real API.
 
 Counts on the day-wise routes are UTC days; ``timezone`` is validated but the days stay UTC.
 
+``POST /campaigns/{id}/leads`` is the one route that changes the world: it adds leads with the
+real upload's checks (at most 100 leads a call, invalid addresses, leads already in the campaign,
+in another campaign of the account, unsubscribed, or on the global block list that
+``/_sandbox/block-list`` manages). A missing or foreign campaign is a 404 there, not ``{}``.
+
 Once ``/_sandbox/webhooks`` names a receiver, every change ``/_sandbox/activity`` (or the
 ``/_sandbox/ticker``) makes to the world is delivered there as Smartlead webhooks (see
 ``simulator_webhooks``).
@@ -46,10 +51,12 @@ from outbound_pipeline.platforms.smartlead.simulator_webhooks import (
 from outbound_pipeline.sandbox.faults import FaultConfig, decide
 from outbound_pipeline.sandbox.ratelimit import RateDecision, SlidingWindowLimiter, format_wait
 from outbound_pipeline.sandbox.world import (
+    LEAD_TEXT_FIELDS,
     Account,
     Campaign,
     DayTally,
     Lead,
+    LeadPushSettings,
     Mailbox,
     Send,
     World,
@@ -63,6 +70,9 @@ RATE_LIMIT_SECONDS = 2.0
 MAX_WINDOW_DAYS = 29
 MAX_PAGE_SIZE = 100
 MAX_INBOX_PAGE_SIZE = 20
+MAX_LEADS_PER_PUSH = 100
+PUSH_SETTINGS = ("ignore_global_block_list", "ignore_unsubscribe_list",
+                 "ignore_community_bounce_list", "ignore_duplicate_leads_in_other_campaign")
 MAX_CAMPAIGN_FILTER = 100
 MAX_CLIENT_FILTER = 50
 EMAIL_STATUSES = ("opened", "clicked", "replied", "unsubscribed", "bounced")
@@ -681,12 +691,20 @@ class SmartleadSimulator:
         ]
 
     def lead_by_email(self, call: _Call) -> Any:
-        email = (call.params.get("email") or "").strip().lower()
+        email = (call.params.get("email") or "").strip()
         if not email:
             raise ApiError(400, "email is required")
-        lead = self.world.lead_by_email.get(email)
-        if lead is None or lead.account != call.account.name:
+        leads = self.world.leads_with_email(email, call.account.name)
+        if not leads:
             return MISSING
+        first = min(leads, key=lambda lead: (lead.created_at, lead.id))
+        return {
+            **self._lead_fields(first),
+            "created_at": iso(first.created_at),
+            "lead_campaign_data": [self._lead_campaign_data(lead) for lead in leads],
+        }
+
+    def _lead_campaign_data(self, lead: Lead) -> dict[str, Any]:
         world = self.world
         campaign = world.campaigns[lead.campaign_id]
         sends = world.lead_sends.get(lead.id, [])
@@ -697,18 +715,45 @@ class SmartleadSimulator:
         if reply is not None:
             activity.append(reply.time)
         return {
-            **self._lead_fields(lead),
-            "created_at": iso(lead.created_at),
-            "lead_campaign_data": [{
-                "campaign_id": campaign.id,
-                "campaign_name": campaign.name,
-                "campaign_lead_map_id": lead.map_id,
-                "lead_category_id": lead.category_id,
-                "last_sent_at": iso(max(sent_times)) if sent_times else None,
-                "last_reply_at": iso(reply.time) if reply else None,
-                "last_activity_at": iso(max(activity)) if activity else None,
-                "client_id": campaign.client_id,
-            }],
+            "campaign_id": campaign.id,
+            "campaign_name": campaign.name,
+            "campaign_lead_map_id": lead.map_id,
+            "lead_category_id": lead.category_id,
+            "last_sent_at": iso(max(sent_times)) if sent_times else None,
+            "last_reply_at": iso(reply.time) if reply else None,
+            "last_activity_at": iso(max(activity)) if activity else None,
+            "client_id": campaign.client_id,
+        }
+
+    def add_leads(self, call: _Call) -> Any:
+        """``POST /campaigns/{id}/leads``: the only API route that changes the world."""
+        body = call.body
+        if not isinstance(body, dict):
+            raise ApiError(400, "body must be a JSON object")
+        leads = _lead_list(body)
+        settings = _push_settings(body.get("settings"))
+        campaign = self._campaign(call)
+        if campaign is None:
+            raise ApiError(404, "Campaign not found")
+        world = self.world
+        # The check and the insert happen in one step under the state lock (and between two
+        # awaits of the event loop), so concurrent pushes of one address add it once.
+        with self.state.lock:
+            at = max(datetime.now(UTC), world.clock)
+            result = world.add_leads(campaign.id, leads, settings, at)
+        return {
+            "ok": True,
+            "upload_count": len(result.added),
+            "total_leads": len(leads),
+            "already_added_to_campaign": result.already_added_to_campaign,
+            "duplicate_count": result.duplicates,
+            "invalid_email_count": len(result.invalid_emails),
+            "invalid_emails": result.invalid_emails,
+            "unsubscribed_leads": result.unsubscribed,
+            "block_count": result.blocked,
+            "bounce_count": 0,
+            "lead_import_stopped_count": 0,
+            "is_lead_limit_exhausted": False,
         }
 
     def email_accounts(self, call: _Call) -> Any:
@@ -890,6 +935,7 @@ _ROUTES: tuple[_Route, ...] = (
     _route("GET", "/campaigns/{id}/analytics-by-date", SmartleadSimulator.analytics_by_date),
     _route("GET", "/campaigns/{id}/sequences", SmartleadSimulator.sequences),
     _route("GET", "/campaigns/{id}/leads", SmartleadSimulator.campaign_leads),
+    _route("POST", "/campaigns/{id}/leads", SmartleadSimulator.add_leads),
     _route("GET", "/campaigns/{id}/email-accounts", SmartleadSimulator.campaign_email_accounts),
     _route("GET", "/campaigns/{cid}/leads/{lead_id}/message-history",
            SmartleadSimulator.message_history),
@@ -1028,6 +1074,24 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
                 return _error(400, str(exc))
         return JSONResponse(sim.ticker.describe() if sim.ticker else {"running": False})
 
+    async def block_list(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                data = _json_object(await request.body(), "block list entries")
+                unknown = sorted(set(data) - {"emails", "domains"})
+                if unknown:
+                    raise ValueError(f"unknown block list fields: {', '.join(unknown)}")
+                emails = _string_list(data.get("emails", []), "emails")
+                domains = _string_list(data.get("domains", []), "domains")
+                with state.lock:
+                    world.block(emails, domains)
+            except ValueError as exc:
+                return _error(400, str(exc))
+        with state.lock:
+            listed = {"emails": sorted(world.blocked_emails),
+                      "domains": sorted(world.blocked_domains)}
+        return JSONResponse(listed)
+
     p = CONTROL_PREFIX
     return [
         Route(f"{p}/health", health, methods=["GET"]),
@@ -1039,6 +1103,7 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
         Route(f"{p}/webhooks", webhooks, methods=["GET", "POST"]),
         Route(f"{p}/webhooks/flush", flush_webhooks, methods=["POST"]),
         Route(f"{p}/ticker", ticker, methods=["GET", "POST"]),
+        Route(f"{p}/block-list", block_list, methods=["GET", "POST"]),
     ]
 
 
@@ -1110,6 +1175,52 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{what} must be a JSON object")
     return data
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name} must be a list of strings")
+    return value
+
+
+def _lead_list(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """``lead_list`` of a lead upload, checked as a whole before anything is added."""
+    if "lead_list" not in body:
+        raise ApiError(400, "lead_list is required")
+    leads = body["lead_list"]
+    if not isinstance(leads, list):
+        raise ApiError(400, "lead_list must be an array of leads")
+    if not leads:
+        raise ApiError(400, "lead_list must hold at least one lead")
+    if len(leads) > MAX_LEADS_PER_PUSH:
+        raise ApiError(400, f"lead_list holds {len(leads)} leads: at most "
+                            f"{MAX_LEADS_PER_PUSH} leads per request")
+    for index, lead in enumerate(leads):
+        if not isinstance(lead, dict):
+            raise ApiError(400, f"lead_list[{index}] must be an object")
+        for name in LEAD_TEXT_FIELDS:
+            value = lead.get(name)
+            if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+                raise ApiError(400, f"lead_list[{index}].{name} must be a string")
+        custom = lead.get("custom_fields")
+        if custom is not None and not isinstance(custom, dict):
+            raise ApiError(400, f"lead_list[{index}].custom_fields must be an object")
+    return leads
+
+
+def _push_settings(value: Any) -> LeadPushSettings:
+    """A lead upload's ``settings``: optional, every flag a boolean defaulting to false."""
+    if value is None:
+        return LeadPushSettings()
+    if not isinstance(value, dict):
+        raise ApiError(400, "settings must be an object")
+    unknown = sorted(set(value) - set(PUSH_SETTINGS))
+    if unknown:
+        raise ApiError(400, f"unknown settings: {', '.join(unknown)}")
+    for name, flag in value.items():
+        if not isinstance(flag, bool):
+            raise ApiError(400, f"settings.{name} must be true or false")
+    return LeadPushSettings(**value)
 
 
 def _cdn_block() -> Response:
