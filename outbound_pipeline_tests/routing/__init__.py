@@ -1,0 +1,1 @@
+"""Lead intake, the health gate, routing rules and lead statuses (all pure)."""
