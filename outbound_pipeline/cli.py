@@ -1,4 +1,4 @@
-"""The ``outbound`` command: demo, sandbox, webhooks serve, replies, dev, docs."""
+"""The ``outbound`` command: demo, sandbox, webhooks serve, replies, leads, dev, docs."""
 
 from __future__ import annotations
 
@@ -382,7 +382,7 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from outbound_pipeline import cli_replies
+    from outbound_pipeline import cli_leads, cli_replies
     from outbound_pipeline.webhooks import serve
 
     parser = argparse.ArgumentParser(prog="outbound", description=__doc__)
@@ -413,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=serve.run)
 
     cli_replies.add_arguments(commands)
+    cli_leads.add_arguments(commands)
 
     p = commands.add_parser("dev", help="dagster dev on this project (sandbox keys if present)")
     p.add_argument("dagster_args", nargs=argparse.REMAINDER)

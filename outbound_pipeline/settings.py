@@ -45,6 +45,8 @@ class Settings:
         reply_classifier_model: the ``model`` a ``batch`` request names, if any.
         Its key is read from ``OUTBOUND_REPLY_CLASSIFIER_API_KEY`` when the classifier is built,
         never kept here.
+        routing_rules_path: the routing rules file loaded into ``ops.routing_rules`` by each
+            ``push_leads`` run (when it exists).
     """
 
     data_dir: Path
@@ -59,6 +61,7 @@ class Settings:
     reply_classifier_url: str | None = None
     reply_classifier_style: str = "batch"
     reply_classifier_model: str | None = None
+    routing_rules_path: Path = PROJECT_ROOT / "routing_rules.yaml"
 
     @property
     def dlt_pipelines_dir(self) -> Path:
@@ -110,6 +113,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reply_classifier_url=classifier_url,
         reply_classifier_style=style,
         reply_classifier_model=env.get("OUTBOUND_REPLY_CLASSIFIER_MODEL") or None,
+        routing_rules_path=Path(env.get("OUTBOUND_ROUTING_RULES")
+                                or PROJECT_ROOT / "routing_rules.yaml").resolve(),
     )
 
 
