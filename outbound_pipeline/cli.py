@@ -149,6 +149,8 @@ def demo(args: argparse.Namespace) -> int:
 
         started = _step("webhooks: new activity → receiver → landing sensor → landing_job")
         _done(started, demo_webhooks(settings, sandbox, defs, instance))
+        started = _step("lead intake: leads → receiver → landing → push_leads → Smartlead")
+        _done(started, demo_leads(settings, instance))
     finally:
         sandbox.stop()
 
@@ -216,6 +218,97 @@ def demo_webhooks(settings: Settings, sandbox, defs, instance) -> str:
             f"{health['responses'].get('200', 0):,} acknowledged) → {landed:,} new events")
 
 
+DEMO_LEADS = 300
+DEMO_PERSONAS = ("VP Sales", "vp sales", "Head of Marketing", "CFO", "Intern")
+
+
+def demo_leads(settings: Settings, instance) -> str:
+    """Writes routing rules for two sandbox campaigns, posts leads to the receiver's
+    ``/ingest/leads``, then does what the daemon does: the landing sensor's run, then the
+    intake sensor's ``push_leads`` run."""
+    import random
+    import secrets
+    from dataclasses import replace
+
+    import dagster as dg
+    import httpx
+
+    from outbound_pipeline.definitions import build_definitions
+    from outbound_pipeline.warehouse import Warehouse
+    from outbound_pipeline.webhooks.landing import LandingStore
+    from outbound_pipeline.webhooks.serve import receiver_process
+
+    warehouse = Warehouse.from_url(settings.warehouse_url)
+    (connection, first), (_, second) = warehouse.query(
+        "select connection, campaign_id from raw_smartlead.campaigns where status = 'ACTIVE' "
+        "order by connection, campaign_id limit 2")
+    rules = sandbox_dir(settings) / "routing_rules.yaml"
+    rules.write_text(
+        "# Written by `outbound demo` for the sandbox's campaigns.\nrules:\n"
+        f"  - {{id: vp-sales-high, connection: {connection}, persona: VP Sales, min_score: 70,"
+        f" campaign_id: {first}, priority: 100}}\n"
+        f"  - {{id: vp-sales, connection: {connection}, persona: VP Sales, min_score: 0,"
+        f" campaign_id: {second}, priority: 50}}\n"
+        f"  - {{id: marketing, connection: {connection}, persona: Head of Marketing,"
+        f" min_score: 50, campaign_id: {second}, priority: 40}}\n")
+    defs = build_definitions(replace(settings, routing_rules_path=rules))
+    key = secrets.token_hex(16)
+    rng = random.Random(5)
+    run = secrets.token_hex(3)
+    leads = []
+    for i in range(DEMO_LEADS):
+        domain = "mailinator.com" if i % 37 == 0 else f"prospect{i % 23}.example.com"
+        local = "info" if i % 29 == 0 else f"lead{run}.{i}"
+        leads.append({"email": f"{local}@{domain}" if i % 53 else f"broken-{i}.example.com",
+                      "first_name": "Sam", "last_name": f"Lee{i}", "company": f"Co {i % 23}",
+                      "persona": rng.choice(DEMO_PERSONAS), "lead_score": rng.randint(20, 99)})
+    env = {"OUTBOUND_CONNECTIONS": os.environ["OUTBOUND_CONNECTIONS"],
+           "OUTBOUND_LANDING_DIR": str(settings.landing_dir),
+           "OUTBOUND_INGEST_API_KEY": key, "OUTBOUND_LANDING_SEGMENT_SECONDS": "1"}
+    store = LandingStore(settings.landing_dir)
+    before = {s.segment_id for s in store.sealed_after(None)}
+    with receiver_process(env) as receiver:
+        for start in range(0, len(leads), 100):
+            answer = httpx.post(receiver.urls["receiver"] + "/ingest/leads",
+                                json={"leads": leads[start:start + 100]},
+                                headers={"X-API-Key": key}, timeout=30)
+            answer.raise_for_status()
+        deadline = time.monotonic() + 30
+        while (sum(len(store.read(s.segment_id)) for s in store.sealed_after(None)
+                   if s.segment_id not in before) < len(leads)
+               and time.monotonic() < deadline):
+            time.sleep(0.2)
+    tick = defs.resolve_sensor_def("landing_sensor")(
+        dg.build_sensor_context(instance=instance, definitions=defs))
+    for request in getattr(tick, "run_requests", None) or []:
+        _run_job(defs, "landing_job", instance, tags=request.tags,
+                 run_config=request.run_config)
+    tick = defs.resolve_sensor_def("lead_intake_sensor")(
+        dg.build_sensor_context(instance=instance, definitions=defs))
+    for request in run_requests(tick)[:1]:
+        _run_job(defs, "push_leads", instance, tags=request.tags)
+    from outbound_pipeline.lead_store import status_counts
+
+    counts = status_counts(warehouse)
+    return f"{len(leads)} leads posted → " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+
+
+def run_requests(tick) -> list:
+    """The run requests of a sensor evaluated directly (an asset sensor yields them)."""
+    import inspect
+
+    import dagster as dg
+
+    items = list(tick) if inspect.isgenerator(tick) else [tick]
+    found = []
+    for item in items:
+        if isinstance(item, dg.RunRequest):
+            found.append(item)
+        else:
+            found += getattr(item, "run_requests", None) or []
+    return found
+
+
 def _requests_line(mats: dict[str, dict]) -> str:
     if not mats:
         return "nothing materialized"
@@ -259,6 +352,19 @@ def print_summary(settings: Settings) -> None:
         print_replies_summary(wh)
     if wh.table_exists("landing", "webhook_events"):
         print_webhook_summary(wh)
+    if wh.table_exists("ops", "leads"):
+        print_leads_summary(wh)
+
+
+def print_leads_summary(wh) -> None:
+    rows = wh.query("select status, health, count(*) from ops.leads group by status, health "
+                    "order by status, health")
+    print(f"\nLeads (ops.leads): {sum(r[2] for r in rows):,}")
+    for status, health, count in rows:
+        print(f"  {status:<8} {health:<7} {count:>7,}")
+    actions = wh.query("select action, count(*) from ops.lead_audit_log group by action "
+                       "order by count(*) desc")
+    print("  audit log: " + ", ".join(f"{a} {n:,}" for a, n in actions))
 
 
 def print_replies_summary(wh) -> None:

@@ -520,8 +520,9 @@ def push_due(warehouse: Warehouse, client_for: Callable[[str], Any], *,
     for lead in due:
         groups.setdefault((lead.connection, lead.campaign_id), []).append(lead)
     for (connection, campaign_id), leads in groups.items():
+        client = client_for(connection)
         for start in range(0, len(leads), BATCH_SIZE):
-            _push_batch(warehouse, client_for(connection), connection, campaign_id,
+            _push_batch(warehouse, client, connection, campaign_id,
                         leads[start:start + BATCH_SIZE], run_id, max_attempts, after_request,
                         result)
     return result

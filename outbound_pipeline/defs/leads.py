@@ -114,7 +114,7 @@ def build_leads_defs(settings: Settings) -> dg.Definitions:
         counts = types.value if types is not None else {}
         if not isinstance(counts, dict) or not counts.get(INTAKE_EVENT_TYPE):
             return dg.SkipReason("the last landing load had no lead intake")
-        return dg.RunRequest(run_key=f"intake-{asset_event.storage_id}")
+        return dg.RunRequest(run_key=f"intake-{asset_event.run_id}")
 
     retry_schedule = dg.ScheduleDefinition(
         name="push_leads_retry", job=push_leads, cron_schedule="*/10 * * * *",

@@ -10,8 +10,11 @@
    receipt to the warehouse (see ``webhook_receiver``).
 5. Reply classification: held-out quality, confusion matrix, replies/s on one core beside the
    remote approaches (see ``replies``).
+6. Pushing 10,000 routed leads at the real limit, against the bound and one request per lead
+   (see ``lead_push``).
 
-Options: --skip-pacing, --skip-load, --skip-dbt, --skip-webhooks, --skip-replies, --no-record,
+Options: --skip-pacing, --skip-load, --skip-dbt, --skip-webhooks, --skip-replies,
+--skip-leads, --no-record,
 --campaigns/--leads (a smaller world, for a quick look; recorded figures use the default world).
 """
 
@@ -36,7 +39,13 @@ from outbound_pipeline.platforms.smartlead.client import SmartleadClient
 from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
 from outbound_pipeline.sandbox.world import WorldConfig
 from outbound_pipeline.warehouse import Warehouse
-from outbound_pipeline_tests.benchmarks import load_speed, machine, replies, webhook_receiver
+from outbound_pipeline_tests.benchmarks import (
+    lead_push,
+    load_speed,
+    machine,
+    replies,
+    webhook_receiver,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 PG_ADMIN_URL = os.environ.get("OUTBOUND_TEST_POSTGRES_URL",
@@ -299,6 +308,29 @@ def _met(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
+def _lead_engines(workdir: Path) -> dict[str, str]:
+    engines = {"DuckDB": f"duckdb:///{workdir / 'leads.duckdb'}"}
+    try:
+        import psycopg
+
+        name = f"outbound_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as con:
+            con.execute(f'create database "{name}"')
+        engines["PostgreSQL"] = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    except Exception as exc:  # noqa: BLE001 - the benchmark runs without PostgreSQL
+        print(f"  PostgreSQL not reachable, lead push on DuckDB only: {exc}")
+    return engines
+
+
+def _drop_databases(urls) -> None:
+    import psycopg
+
+    for url in urls:
+        if url.startswith("postgresql"):
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as con:
+                con.execute(f'drop database if exists "{url.rsplit("/", 1)[1]}" with (force)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--skip-pacing", action="store_true")
@@ -306,6 +338,7 @@ def main() -> None:
     parser.add_argument("--skip-dbt", action="store_true")
     parser.add_argument("--skip-webhooks", action="store_true")
     parser.add_argument("--skip-replies", action="store_true")
+    parser.add_argument("--skip-leads", action="store_true")
     parser.add_argument("--copies", type=int, default=50,
                         help="copies of the world for the dbt benchmark")
     parser.add_argument("--no-record", action="store_true")
@@ -323,6 +356,13 @@ def main() -> None:
         loads = [] if args.skip_load else load(world, workdir)
         builds = [] if args.skip_dbt else analytics_build(world, workdir, args.copies)
         webhooks = None if args.skip_webhooks else webhook_receiver.measure(workdir)
+        pushes = None
+        if not args.skip_leads:
+            engines = _lead_engines(workdir)
+            try:
+                pushes = lead_push.measure(workdir, engines)
+            finally:
+                _drop_databases(engines.values())
         # last: it pins this process to one core
         classified = None if args.skip_replies else replies.measure(workdir)
     sections = []
@@ -330,6 +370,8 @@ def main() -> None:
         sections.append(render(world, sync, loads, builds))
     if webhooks:
         sections.append(render_webhooks(webhooks))
+    if pushes:
+        sections.append(lead_push.render(pushes))
     if classified:
         sections.append(replies.render(classified))
     report = "\n".join(sections)

@@ -27,6 +27,7 @@ from outbound_pipeline_tests.benchmarks import machine
 LEADS = 10_000
 ONE_BY_ONE_SAMPLE = 100
 BOUND_SECONDS = LEADS / 100 / 5  # 100 batches at 5 requests/s
+EXACT_BOUND_SECONDS = (LEADS / 100 - 10) / 10 * 2  # the 100th request's earliest start
 
 
 def _leads(prefix: str, n: int) -> list[IntakeLead]:
@@ -65,8 +66,9 @@ def measure(workdir: Path, engines: dict[str, str]) -> dict[str, Any]:
             clients: list[SmartleadClient] = []
 
             def client_for(name: str, clients=clients, connection=connection):
-                clients.append(SmartleadClient.for_connection(connection))
-                return clients[-1]
+                if not clients:  # one client per connection, as the job keeps them
+                    clients.append(SmartleadClient.for_connection(connection))
+                return clients[0]
 
             print(f"  pushing {LEADS:,} leads on {engine} at the real limit …", flush=True)
             started = time.perf_counter()
@@ -107,7 +109,8 @@ def render(results: dict[str, Any]) -> str:
         f"per 2 s per key. {LEADS:,} routed leads, one campaign, `push_due` as the "
         "`push_leads` job runs it (intents before each request, statuses and audit after).",
         "",
-        "| warehouse | requests | 429s | pushed | wall time | bound | ÷ bound (goal ≤ 1.15) "
+        "| warehouse | requests | 429s | pushed | wall time | ÷ 20 s bound (goal ≤ 1.15) "
+        "| ÷ 18 s (the 100th request's earliest start) "
         "| one request per lead (seed 001), extrapolated |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -115,8 +118,9 @@ def render(results: dict[str, Any]) -> str:
         met = "met" if run["ratio"] <= 1.15 else "NOT met"
         lines.append(
             f"| {run['engine']} | {run['requests']} | {run['rate_limited']} | "
-            f"{run['pushed']:,} | {run['push_seconds']:.1f} s | {BOUND_SECONDS:.0f} s | "
-            f"**{run['ratio']:.2f}** ({met}) | {run['one_by_one_extrapolated']:,} s "
+            f"{run['pushed']:,} | {run['push_seconds']:.1f} s | **{run['ratio']:.2f}** ({met}) | "
+            f"{run['push_seconds'] / EXACT_BOUND_SECONDS:.2f} | "
+            f"{run['one_by_one_extrapolated']:,} s "
             f"({run['one_by_one_sample']} leads took {run['one_by_one_seconds']:.1f} s) |")
     lines += [
         "",

@@ -42,10 +42,11 @@ class Pushing:
         self.clients: list[SmartleadClient] = []
 
     def client_for(self, name: str) -> SmartleadClient:
+        """One client for the test, as the job keeps one per connection (one pacer)."""
         assert name == self.connection.name
-        client = SmartleadClient.for_connection(self.connection)
-        self.clients.append(client)
-        return client
+        if not self.clients:
+            self.clients.append(SmartleadClient.for_connection(self.connection))
+        return self.clients[0]
 
     def rules(self, *rules: tuple[str, float, int, int]) -> None:
         """(persona, min_score, campaign index, priority) each."""
@@ -287,6 +288,7 @@ def test_push_leads_job_takes_intake_from_the_receiver_and_pushes(
     import dagster as dg
     import httpx
 
+    from outbound_pipeline.cli import run_requests
     from outbound_pipeline.definitions import build_definitions
     from outbound_pipeline.defs.events import WEBHOOK_EVENTS
     from outbound_pipeline.webhooks.landing import LandingStore
@@ -335,10 +337,11 @@ def test_push_leads_job_takes_intake_from_the_receiver_and_pushes(
         run_config=request.run_config, instance=instance, tags=request.tags,
         asset_selection=[WEBHOOK_EVENTS]).success
     sensor = defs.resolve_sensor_def("lead_intake_sensor")
-    tick = sensor(dg.build_sensor_context(instance=instance, definitions=defs))
-    requests = tick.run_requests if hasattr(tick, "run_requests") else [tick]
-    assert len(requests) == 1
-    result = defs.resolve_job_def("push_leads").execute_in_process(instance=instance)
+    (request,) = run_requests(sensor(dg.build_sensor_context(instance=instance,
+                                                             definitions=defs)))
+    assert request.run_key.startswith("intake-")
+    result = defs.resolve_job_def("push_leads").execute_in_process(instance=instance,
+                                                                   tags=request.tags)
     assert result.success
     counts = status_counts(duckdb_warehouse)
     assert counts == {"ACTIVE": 10, "HELD": 10}  # scores 50+ routed; below 50 held
@@ -367,3 +370,22 @@ def test_a_bad_rules_file_stops_the_run_with_every_problem(duckdb_warehouse, tmp
     assert not result.success
     failure = str(result.get_step_failure_events()[0].step_failure_data.error)
     assert "routing rules" in failure and "persona" in failure and "connection" in failure
+
+
+def test_addresses_that_bounced_or_unsubscribed_in_the_warehouse_are_blocked(warehouse):
+    with warehouse.connect() as con:
+        con.execute("create schema if not exists analytics")
+        con.execute("create table analytics.email_activities (lead_email varchar, "
+                    "event_type varchar)")
+        con.execute("insert into analytics.email_activities values "
+                    "('gone@acme-corp.com', 'bounced'), ('bye@acme-corp.com', 'unsubscribed'), "
+                    "('fine@acme-corp.com', 'sent')")
+    result = import_leads(warehouse, [lead("gone@acme-corp.com"), lead("bye@acme-corp.com"),
+                                      lead("fine@acme-corp.com"), lead("new@acme-corp.com")])
+    assert result.blocked == 2
+    reasons = dict(warehouse.query(f"select email, health_reasons from {LEADS}"))
+    assert "bounced_email" in reasons["gone@acme-corp.com"]
+    assert "unsubscribed" in reasons["bye@acme-corp.com"]
+    health = dict(warehouse.query(f"select email, health from {LEADS}"))
+    assert health["new@acme-corp.com"] == "YELLOW"  # its domain bounced before
+    assert health["fine@acme-corp.com"] == "YELLOW"
