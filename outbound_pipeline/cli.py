@@ -251,7 +251,8 @@ def demo_leads(settings: Settings, instance) -> str:
         f" campaign_id: {second}, priority: 50}}\n"
         f"  - {{id: marketing, connection: {connection}, persona: Head of Marketing,"
         f" min_score: 50, campaign_id: {second}, priority: 40}}\n")
-    defs = build_definitions(replace(settings, routing_rules_path=rules))
+    # settings as they are now: the demo pointed OUTBOUND_CONNECTIONS at the sandbox
+    defs = build_definitions(replace(load_settings(), routing_rules_path=rules))
     key = secrets.token_hex(16)
     rng = random.Random(5)
     run = secrets.token_hex(3)
