@@ -23,8 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +39,7 @@ from outbound_pipeline.routing.status import (
     next_status,
     retry_delay,
 )
-from outbound_pipeline.warehouse import Warehouse
+from outbound_pipeline.warehouse import Transaction, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -134,92 +133,8 @@ _RULE_COLUMNS = ("id", "organization", "connection", "persona", "min_score", "ca
                  "priority", "position", "loaded_at")
 
 
-class _Tx:
-    """One transaction, with ``?`` placeholders on both engines."""
-
-    def __init__(self, con: Any, kind: str) -> None:
-        self._con = con
-        self._kind = kind
-
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self._kind == "postgres" else sql
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cur = self._con.execute(self._sql(sql), list(params))
-        try:
-            return [tuple(r) for r in cur.fetchall()]
-        except Exception:  # noqa: BLE001 - statements without rows
-            return []
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self._kind == "postgres":
-            with self._con.cursor() as cur:
-                cur.executemany(self._sql(sql), [list(r) for r in rows])
-        else:
-            self._con.executemany(sql, [list(r) for r in rows])
-
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               on_conflict: str = "") -> None:
-        """Inserts many rows: one Arrow scan on DuckDB (whose executemany runs a statement
-        per row), a pipelined executemany on PostgreSQL."""
-        if not rows:
-            return
-        names = ", ".join(columns)
-        if self._kind == "postgres":
-            marks = ", ".join("?" for _ in columns)
-            self.executemany(f"insert into {table} ({names}) values ({marks}) {on_conflict}",
-                             rows)
-            return
-        self._con.register("incoming_rows", _arrow(columns, rows))
-        try:
-            self._con.execute(f"insert into {table} ({names}) select {names} "
-                              f"from incoming_rows {on_conflict}")
-        finally:
-            self._con.unregister("incoming_rows")
-
-    def update(self, table: str, key: str, columns: Sequence[str],
-               rows: Sequence[Sequence[Any]]) -> None:
-        """Sets ``columns`` of the rows whose ``key`` is the last value of each row."""
-        if not rows:
-            return
-        if self._kind == "postgres":
-            sets = ", ".join(f"{c} = ?" for c in columns)
-            self.executemany(f"update {table} set {sets} where {key} = ?", rows)
-            return
-        self._con.register("changed_rows", _arrow([*columns, key], rows))
-        try:
-            sets = ", ".join(f"{c} = changed_rows.{c}" for c in columns)
-            self._con.execute(f"update {table} set {sets} from changed_rows "
-                              f"where {table}.{key} = changed_rows.{key}")
-        finally:
-            self._con.unregister("changed_rows")
-
-
-def _arrow(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
-    import pyarrow as pa
-
-    return pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
-
-
-@contextmanager
-def transaction(warehouse: Warehouse) -> Iterator[_Tx]:
-    with warehouse.connect() as con:
-        if warehouse.kind == "duckdb":
-            con.execute("begin transaction")
-            try:
-                yield _Tx(con, "duckdb")
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
-        else:
-            yield _Tx(con, "postgres")  # connect() commits on success, rolls back on error
-
-
 def ensure_tables(warehouse: Warehouse) -> None:
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         for statement in _DDL:
             tx.execute(statement)
 
@@ -230,7 +145,7 @@ def replace_rules(warehouse: Warehouse, rules: Sequence[RoutingRule]) -> None:
     """Makes ``ops.routing_rules`` exactly these rules, in one transaction."""
     ensure_tables(warehouse)
     now = datetime.now(UTC)
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         tx.execute(f"delete from {RULES}")
         tx.insert(RULES, _RULE_COLUMNS,
                   [(r.id, r.organization, r.connection, r.persona, r.min_score, r.campaign_id,
@@ -380,7 +295,7 @@ def _admit(warehouse: Warehouse, leads: list[tuple[str, IntakeLead, datetime | N
             rule.connection if rule else None, rule.campaign_id if rule else None, 0, None,
             None, received_at, now, now))
         audits.append(_audit_row(lead_id, action, None, status, detail, run_id, now))
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         tx.insert(LEADS, _LEAD_COLUMNS, rows, "on conflict (lead_id) do nothing")
         tx.insert(AUDIT, _AUDIT_COLUMNS, audits)
 
@@ -405,7 +320,7 @@ def reroute_held(warehouse: Warehouse, run_id: str | None = None) -> int:
         audits.append(_audit_row(lead_id, AuditAction.ASSIGNED, LeadStatus.HELD,
                                  LeadStatus.HELD, {"rule": rule.id, "campaign_id":
                                                    rule.campaign_id}, run_id, now))
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         tx.update(LEADS, "lead_id", ("rule_id", "connection", "campaign_id", "updated_at"),
                   updates)
         tx.insert(AUDIT, _AUDIT_COLUMNS, audits)
@@ -435,7 +350,7 @@ class _Due:
     lead_data: str
 
 
-def _transition(tx: _Tx, leads: Sequence[_Due], action: AuditAction, detail: dict[str, Any],
+def _transition(tx: Transaction, leads: Sequence[_Due], action: AuditAction, detail: dict[str, Any],
                 run_id: str | None, now: datetime, *, attempts_delta: int = 0,
                 error: str | None = None, next_attempt_at: datetime | None = None) -> None:
     rows, audits = [], []
@@ -478,7 +393,7 @@ def reconcile(warehouse: Warehouse, client_for: Callable[[str], Any], run_id: st
             result.errors.append(f"reconciling {connection}: {exc}")
             continue
         lead = _Due(lead_id, address, connection, campaign_id, attempts, data)
-        with transaction(warehouse) as tx:
+        with warehouse.transaction() as tx:
             if _in_campaign(found, campaign_id):
                 if status == LeadStatus.HELD.value:
                     _transition(tx, [lead], AuditAction.PUSHED_TO_SMARTLEAD,
@@ -533,7 +448,7 @@ def _push_batch(warehouse: Warehouse, client: Any, connection: str, campaign_id:
                 after_request: Callable[[str], None] | None, result: PushResult) -> None:
     batch_id = uuid.uuid4().hex
     now = datetime.now(UTC)
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         confirmed = {r[0] for r in tx.execute(
             f"select email from {INTENTS} where connection = ? and campaign_id = ? "
             f"and state = 'confirmed' and email in ({', '.join('?' for _ in batch)})",
@@ -575,7 +490,7 @@ def _request_failed(warehouse: Warehouse, connection: str, campaign_id: str,
     give_up = [lead for lead in batch if lead.attempts + 1 >= max_attempts]
     retry = [lead for lead in batch if lead.attempts + 1 < max_attempts]
     detail = {"campaign_id": campaign_id, "error": message, "outcome_unknown": unknown}
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         if not unknown:
             tx.execute(f"delete from {INTENTS} where batch_id = ?", (batch_id,))
         for lead in retry:
@@ -618,7 +533,7 @@ def _record_answer(warehouse: Warehouse, client: Any, connection: str, campaign_
         else:
             pushed.append(lead)
     now = datetime.now(UTC)
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         _transition(tx, pushed, AuditAction.PUSHED_TO_SMARTLEAD,
                     {"campaign_id": campaign_id, "upload_count": answer.get("upload_count"),
                      "already_added_to_campaign": answer.get("already_added_to_campaign")},
@@ -658,7 +573,7 @@ def retry_failed(warehouse: Warehouse, lead_ids: Sequence[str] | None = None,
         params = list(lead_ids)
     rows = warehouse.query(f"select lead_id from {LEADS} where {where}", params)
     now = datetime.now(UTC)
-    with transaction(warehouse) as tx:
+    with warehouse.transaction() as tx:
         tx.executemany(f"update {LEADS} set status = ?, attempts = 0, next_attempt_at = null, "
                        "rule_id = null, connection = null, campaign_id = null, "
                        "updated_at = ? where lead_id = ?",

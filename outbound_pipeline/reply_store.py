@@ -251,20 +251,7 @@ def _upsert(warehouse: Warehouse, rows: list[dict[str, Any]]) -> None:
     """Replaces the rows with these keys, in one transaction."""
     if not rows:
         return
-    names = ", ".join(COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in KEY)
-    statement = (f"insert into {TABLE} ({names}) values ({', '.join('?' for _ in COLUMNS)}) "
-                 f"on conflict ({', '.join(KEY)}) do update set {updates}")
-    values = [[row.get(c) for c in COLUMNS] for row in rows]
-    with warehouse.connect() as con:
-        if warehouse.kind == "duckdb":
-            con.execute("begin transaction")
-            try:
-                con.executemany(statement, values)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
-        else:
-            with con.cursor() as cur:
-                cur.executemany(statement.replace("?", "%s"), values)
+    with warehouse.transaction() as tx:
+        tx.insert(TABLE, COLUMNS, [[row.get(c) for c in COLUMNS] for row in rows],
+                  f"on conflict ({', '.join(KEY)}) do update set {updates}")

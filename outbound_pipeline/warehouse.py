@@ -129,6 +129,21 @@ class Warehouse:
             finally:
                 con.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self.connect() as con:
+            if self.kind == "duckdb":
+                con.execute("begin transaction")
+                try:
+                    yield Transaction(con, "duckdb")
+                    con.execute("commit")
+                except BaseException:
+                    con.execute("rollback")
+                    raise
+            else:
+                yield Transaction(con, "postgres")  # connect() commits or rolls back
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Runs one statement and returns its rows (``%s``-free: use ``?`` placeholders)."""
         if self.kind == "postgres":
@@ -170,3 +185,73 @@ class Warehouse:
             "OUTBOUND_PG_PASSWORD": unquote(parts.password or ""),
             "OUTBOUND_PG_DATABASE": parts.path.strip("/"),
         }
+
+
+class Transaction:
+    """One open transaction (:meth:`Warehouse.transaction`), with ``?`` placeholders on both
+    engines and bulk insert/update that are fast on both."""
+
+    def __init__(self, con: Any, kind: str) -> None:
+        self._con = con
+        self._kind = kind
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._kind == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self._con.execute(self._sql(sql), list(params))
+        try:
+            return [tuple(r) for r in cur.fetchall()]
+        except Exception:  # noqa: BLE001 - statements without rows
+            return []
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self._kind == "postgres":
+            with self._con.cursor() as cur:
+                cur.executemany(self._sql(sql), [list(r) for r in rows])
+        else:
+            self._con.executemany(sql, [list(r) for r in rows])
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               on_conflict: str = "") -> None:
+        """Inserts many rows: one Arrow scan on DuckDB (whose executemany runs a statement
+        per row), a pipelined executemany on PostgreSQL."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._kind == "postgres":
+            marks = ", ".join("?" for _ in columns)
+            self.executemany(f"insert into {table} ({names}) values ({marks}) {on_conflict}",
+                             rows)
+            return
+        self._con.register("incoming_rows", _arrow(columns, rows))
+        try:
+            self._con.execute(f"insert into {table} ({names}) select {names} "
+                              f"from incoming_rows {on_conflict}")
+        finally:
+            self._con.unregister("incoming_rows")
+
+    def update(self, table: str, key: str, columns: Sequence[str],
+               rows: Sequence[Sequence[Any]]) -> None:
+        """Sets ``columns`` of the rows whose ``key`` is the last value of each row."""
+        if not rows:
+            return
+        if self._kind == "postgres":
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            self.executemany(f"update {table} set {sets} where {key} = ?", rows)
+            return
+        self._con.register("changed_rows", _arrow([*columns, key], rows))
+        try:
+            sets = ", ".join(f"{c} = changed_rows.{c}" for c in columns)
+            self._con.execute(f"update {table} set {sets} from changed_rows "
+                              f"where {table}.{key} = changed_rows.{key}")
+        finally:
+            self._con.unregister("changed_rows")
+
+
+def _arrow(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
+    import pyarrow as pa
+
+    return pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
