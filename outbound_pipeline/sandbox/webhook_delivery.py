@@ -6,6 +6,9 @@ further random delay, as a platform does when it redelivers. An answer other tha
 answer at all, is retried up to ``MAX_RETRIES`` times with exponential backoff (shortened by the
 sandbox ``speed``); after that the delivery counts as failed.
 
+Bodies are JSON; ``secret_key`` adds the Smartlead HMAC signature header, and ``headers`` adds
+fixed headers to every post (a platform's shared-secret header, for instance).
+
 All randomness comes from ``random.Random(seed)`` and is drawn when an event is emitted, so the
 same events emitted in the same order are delayed and duplicated the same way.
 """
@@ -68,7 +71,8 @@ class _Stats:
 class WebhookDelivery:
     """Posts JSON bodies to ``url``; ``emit`` never blocks on the network.
 
-    ``secret_key`` (optional) signs each body in the ``X-Smartlead-Signature`` header. Counters,
+    ``secret_key`` (optional) signs each body in the ``X-Smartlead-Signature`` header; without
+    it nothing is signed. ``headers`` (optional) go out unchanged with every post. Counters,
     from ``stats()``: ``emitted`` events handed over, ``attempts`` HTTP requests made,
     ``delivered`` 2xx answers (duplicates included), ``duplicates_sent`` redeliveries scheduled,
     ``retried`` attempts after a failure, ``failed`` deliveries given up and ``pending``
@@ -85,6 +89,7 @@ class WebhookDelivery:
         max_delay_seconds: float = 0.5,
         speed: float = 1.0,
         seed: int = 0,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if not 0.0 <= p_duplicate <= 1.0:
             raise ValueError("p_duplicate must be between 0 and 1")
@@ -94,6 +99,7 @@ class WebhookDelivery:
             raise ValueError("speed must be > 0")
         self.url = url
         self.secret_key = secret_key
+        self.headers = dict(headers or {})
         self.p_duplicate = p_duplicate
         self.max_delay_seconds = max_delay_seconds
         self.speed = speed
@@ -198,7 +204,7 @@ class WebhookDelivery:
             self._client.close()
 
     def _post(self, url: str, body: bytes) -> bool:
-        headers = {"Content-Type": "application/json"}
+        headers = {**self.headers, "Content-Type": "application/json"}
         if self.secret_key:
             headers[SIGNATURE_HEADER] = signature(self.secret_key, body)
         try:
