@@ -140,3 +140,11 @@
 {% macro duckdb__date_add_days(date_expression, days) -%}
     cast(cast({{ date_expression }} as date) + to_days(cast({{ days }} as integer)) as date)
 {%- endmacro %}
+
+
+{#- Hours (with fractions) from one timestamp with time zone to another (end - start); null
+    when either is null. Epoch seconds read the same on both engines. -#}
+{% macro hours_between(start_timestamp, end_timestamp) -%}
+    (cast(extract(epoch from {{ end_timestamp }}) as double precision)
+        - cast(extract(epoch from {{ start_timestamp }}) as double precision)) / 3600.0
+{%- endmacro %}
