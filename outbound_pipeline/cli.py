@@ -58,7 +58,9 @@ def start_sandbox(settings: Settings, speed: float, seed: int = 7, announce: boo
     folder = sandbox_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     keys = write_connections_file(folder / "connections.yaml", sandbox.accounts,
-                                  sandbox.smartlead_url, speed)
+                                  sandbox.smartlead_url, speed,
+                                  unipile=(sandbox.unipile_url,
+                                           sandbox.unipile_truth()["api_key"]))
     # Sandbox keys are not secrets; `outbound dev` reads them back to talk to this sandbox.
     (folder / "keys.json").write_text(json.dumps(keys, indent=2))
     _use_sandbox_connections(settings, keys)
@@ -489,7 +491,7 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from outbound_pipeline import cli_leads, cli_replies
+    from outbound_pipeline import cli_leads, cli_linkedin, cli_replies
     from outbound_pipeline.webhooks import serve
 
     parser = argparse.ArgumentParser(prog="outbound", description=__doc__)
@@ -521,6 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cli_replies.add_arguments(commands)
     cli_leads.add_arguments(commands)
+    cli_linkedin.add_arguments(commands)
 
     p = commands.add_parser("dev", help="dagster dev on this project (sandbox keys if present)")
     p.add_argument("dagster_args", nargs=argparse.REMAINDER)

@@ -8,7 +8,9 @@ from dagster_dlt import DagsterDltResource
 from outbound_pipeline.defs.checks import daily_series_match_window_totals
 from outbound_pipeline.defs.events import build_events_defs
 from outbound_pipeline.defs.ingest.smartlead import build_smartlead_defs
+from outbound_pipeline.defs.ingest.unipile import build_unipile_defs
 from outbound_pipeline.defs.leads import build_leads_defs
+from outbound_pipeline.defs.linkedin import build_linkedin_defs
 from outbound_pipeline.defs.replies import CLASSIFIED_REPLIES, build_replies_defs
 from outbound_pipeline.defs.resources import build_resources
 from outbound_pipeline.defs.schedules import build_schedule_defs
@@ -29,6 +31,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         transform,
         build_replies_defs(settings),
         build_leads_defs(settings),
+        build_unipile_defs(settings),
+        build_linkedin_defs(settings),
         build_events_defs(settings, event_driven_selection(transform)
                           | dg.AssetSelection.assets(CLASSIFIED_REPLIES)),
         build_schedule_defs(*dbt_asset_selections(transform),

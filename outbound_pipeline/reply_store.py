@@ -5,7 +5,9 @@ Replies come from every place the warehouse holds them, one query each:
 
 - ``smartlead_history``: ``raw_smartlead.message_history`` rows of type REPLY (the HTML body);
 - ``webhook``: ``landing.webhook_events`` of type ``replied`` from any platform (Smartlead
-  ``EMAIL_REPLY``, Reply.io, Lemlist), with the text the payload carried.
+  ``EMAIL_REPLY``, Reply.io, Lemlist), with the text the payload carried;
+- ``linkedin``: inbound LinkedIn messages in ``ops.linkedin_messages`` (webhook or polling,
+  direction already told apart by the ``linkedin_steps`` job), platform ``unipile``.
 
 A reply is identified by ``(platform, connection, message_id)`` (the landing event key when a
 webhook has no message id); the same reply seen by the sync and by a webhook is one row, the
@@ -122,6 +124,14 @@ def _sources(warehouse: Warehouse) -> list[str]:
                 text as body, 2 as preference
             from landing.webhook_events
             where event_type = 'replied' and connection is not null""")
+    if warehouse.table_exists("ops", "linkedin_messages"):
+        selects.append("""
+            select 'unipile' as platform, connection, message_id, 'linkedin' as source,
+                campaign_id, lead_id, cast(null as varchar) as lead_email,
+                cast(null as varchar) as email_id, cast(null as varchar) as subject,
+                sent_at as received_at, text as body, 1 as preference
+            from ops.linkedin_messages
+            where direction = 'inbound'""")
     return selects
 
 

@@ -47,6 +47,8 @@ class Settings:
         never kept here.
         routing_rules_path: the routing rules file loaded into ``ops.routing_rules`` by each
             ``push_leads`` run (when it exists).
+        linkedin_campaigns_path: the LinkedIn accounts and campaigns file loaded into ``ops`` by
+            each ``linkedin_steps`` run (when it exists).
     """
 
     data_dir: Path
@@ -62,6 +64,7 @@ class Settings:
     reply_classifier_style: str = "batch"
     reply_classifier_model: str | None = None
     routing_rules_path: Path = PROJECT_ROOT / "routing_rules.yaml"
+    linkedin_campaigns_path: Path = PROJECT_ROOT / "linkedin_campaigns.yaml"
 
     @property
     def dlt_pipelines_dir(self) -> Path:
@@ -115,6 +118,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reply_classifier_model=env.get("OUTBOUND_REPLY_CLASSIFIER_MODEL") or None,
         routing_rules_path=Path(env.get("OUTBOUND_ROUTING_RULES")
                                 or PROJECT_ROOT / "routing_rules.yaml").resolve(),
+        linkedin_campaigns_path=Path(env.get("OUTBOUND_LINKEDIN_CAMPAIGNS")
+                                     or PROJECT_ROOT / "linkedin_campaigns.yaml").resolve(),
     )
 
 

@@ -6,8 +6,9 @@ needs it: the dlt destination, a DB-API connection for checks and summaries, and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,11 @@ from dlt.common.destination import Destination
 ARROW_RESOURCES = {"email_statistics", "campaign_leads"}
 """Resources that yield Arrow tables. Only these load as csv on PostgreSQL: dlt's csv writer
 counts dict rows by their number of columns, which would misreport rows loaded."""
+
+
+_DUCKDB_OPEN = threading.Lock()
+_DUCKDB_SESSIONS: dict[Path, tuple[Any, int]] = {}
+"""Open DuckDB files of :meth:`Warehouse.session` blocks: the connection and its users."""
 
 
 class WarehouseUrlError(ValueError):
@@ -111,11 +117,19 @@ class Warehouse:
             if read_only and not self.duckdb_path.exists():
                 raise FileNotFoundError(f"no warehouse yet at {self.duckdb_path}")
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.duckdb_path), read_only=read_only)
+            # Opening and closing share DuckDB's per-process database cache; threads that
+            # race on it fail with "Unique file handle conflict", so they take turns.
+            with _DUCKDB_OPEN:
+                anchor = _DUCKDB_SESSIONS.get(self.duckdb_path)
+                if anchor is not None and not read_only:
+                    con = anchor[0].cursor()  # a cheap connection to the open database
+                else:
+                    con = duckdb.connect(str(self.duckdb_path), read_only=read_only)
             try:
                 yield con
             finally:
-                con.close()
+                with _DUCKDB_OPEN:
+                    con.close()
         else:
             import psycopg
 
@@ -130,6 +144,34 @@ class Warehouse:
                 con.close()
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """Keeps the DuckDB file open for the block, so the many short connections of a job
+        step cost a cursor each instead of opening the file each time (nothing on
+        PostgreSQL). The file stays locked against other processes until the block ends."""
+        if self.kind != "duckdb":
+            yield
+            return
+        import duckdb
+
+        assert self.duckdb_path is not None
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        with _DUCKDB_OPEN:
+            anchor = _DUCKDB_SESSIONS.get(self.duckdb_path)
+            if anchor is None:
+                anchor = (duckdb.connect(str(self.duckdb_path)), 0)
+            _DUCKDB_SESSIONS[self.duckdb_path] = (anchor[0], anchor[1] + 1)
+        try:
+            yield
+        finally:
+            with _DUCKDB_OPEN:
+                con, users = _DUCKDB_SESSIONS[self.duckdb_path]
+                if users == 1:
+                    del _DUCKDB_SESSIONS[self.duckdb_path]
+                    con.close()
+                else:
+                    _DUCKDB_SESSIONS[self.duckdb_path] = (con, users - 1)
+
+    @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One transaction: committed when the block ends, rolled back on any error."""
         with self.connect() as con:
@@ -139,7 +181,8 @@ class Warehouse:
                     yield Transaction(con, "duckdb")
                     con.execute("commit")
                 except BaseException:
-                    con.execute("rollback")
+                    with suppress(Exception):  # a commit that failed has already ended it
+                        con.execute("rollback")
                     raise
             else:
                 yield Transaction(con, "postgres")  # connect() commits or rolls back

@@ -25,7 +25,8 @@ def describe() -> dict:
             "kinds": sorted(node.kinds),
             "owners": list(node.owners),
             "partitioned": node.partitions_def is not None,
-            "pools": sorted(node.pools),
+            "pools": sorted(node.pools or []),
+            "materializable": node.is_materializable,
             "has_description": bool(node.description),
         }
     return {
@@ -59,7 +60,9 @@ def test_pools_follow_the_warehouse():
     pg = load_settings({"OUTBOUND_WAREHOUSE_URL": "postgresql://u@h:5432/db"})
     assert pool_for(duck, "smartlead") == "duckdb_writer"
     assert pool_for(pg, "smartlead") == "smartlead_api"
-    assert all(a["pools"] == ["duckdb_writer"] for a in describe()["assets"].values())
+    # ops/* tables are written by op jobs (linkedin_steps), whose ops take the pool
+    assert all(a["pools"] == ["duckdb_writer"] for a in describe()["assets"].values()
+               if a["materializable"])
 
 
 def test_workspace_loads_with_the_dagster_cli(tmp_path):
