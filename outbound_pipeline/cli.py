@@ -145,6 +145,9 @@ def demo(args: argparse.Namespace) -> int:
         mats = _run_job(defs, "smartlead_campaign_leads_job", instance)
         _done(started, _requests_line(mats))
 
+        started = _step("LinkedIn: campaigns → linkedin_steps on the sandbox's clock → Unipile")
+        _done(started, demo_linkedin(settings, sandbox, instance))
+
         started = _step("analytics models (dbt build, tests as asset checks)")
         mats = _run_job(defs, "analytics_job", instance)
         _done(started, f"{len(mats)} models")
@@ -218,6 +221,90 @@ def demo_webhooks(settings: Settings, sandbox, defs, instance) -> str:
         landed += int(mats.get("landing/webhook_events", {}).get("new_events") or 0)
     return (f"{deliveries:,} deliveries ({stats['duplicates_sent']} duplicates, "
             f"{health['responses'].get('200', 0):,} acknowledged) → {landed:,} new events")
+
+
+DEMO_LINKEDIN_LEADS = 100
+"""Prospects enrolled in each of the demo's two LinkedIn campaigns."""
+DEMO_LINKEDIN_DAYS = 10
+DEMO_LINKEDIN_TICKS = ((10, 0), (15, 30))
+"""UTC times of the demo's linkedin_steps runs each simulated day (London 10:00 and 15:30,
+New York 05:00, closed, and 10:30)."""
+DEMO_LINKEDIN_CAMPAIGNS = """\
+# Written by `outbound demo` for the sandbox's LinkedIn accounts.
+accounts:
+  - {{account_id: {first}, connection: linkedin, timezone: Europe/London}}
+  - {{account_id: {second}, connection: linkedin, timezone: America/New_York,
+     daily_invite_limit: 20, daily_message_limit: 60}}
+campaigns:
+  - campaign_id: uk-finance
+    name: UK finance leaders
+    client: ProForecast
+    account_id: {first}
+    timezone: Europe/London
+    steps:
+      - invite: "Hi {{{{first_name}}}}, I work with finance teams like {{{{company}}}}'s."
+      - message: "Thanks for connecting, {{{{first_name}}}}! How does {{{{company}}}} plan?"
+        delay_days: 0
+      - message: "{{{{first_name}}}}, teams like yours cut their close by days. Worth a call?"
+        delay_days: 2
+      - message: "Last note from me, {{{{first_name}}}}."
+        delay_days: 3
+  - campaign_id: us-sales
+    name: US sales leaders
+    client: ProForecast
+    account_id: {second}
+    timezone: America/New_York
+    working_hours: {{start: "09:30", end: "16:30"}}
+    steps:
+      - invite: null
+      - message: "Hi {{{{first_name}}}}, thanks! How does {{{{company}}}} set quota?"
+        delay_days: 1
+      - message: "{{{{first_name | Hi}}}}, one idea for {{{{company}}}}: worth 15 minutes?"
+        delay_days: 3
+"""
+
+
+def demo_linkedin(settings: Settings, sandbox, instance) -> str:
+    """Loads two LinkedIn campaigns for the sandbox's accounts, enrols prospects, then runs
+    ``linkedin_steps`` twice a simulated day for two weeks, moving the sandbox's clock; the
+    Unipile simulator accepts invitations and writes replies as its clock passes them."""
+    from dataclasses import replace
+
+    from outbound_pipeline.definitions import build_definitions
+    from outbound_pipeline.linkedin.campaign import load_campaigns
+    from outbound_pipeline.linkedin_store import enrol_leads, save_campaigns, status_counts
+    from outbound_pipeline.warehouse import Warehouse
+
+    truth = sandbox.unipile_truth()
+    first, second = (a["id"] for a in truth["accounts"][:2])
+    path = sandbox_dir(settings) / "linkedin_campaigns.yaml"
+    path.write_text(DEMO_LINKEDIN_CAMPAIGNS.format(first=first, second=second))
+    warehouse = Warehouse.from_url(settings.warehouse_url)
+    save_campaigns(warehouse, load_campaigns(path.read_text(), str(path)))
+    prospects = truth["prospects"]
+    for index, campaign_id in enumerate(("uk-finance", "us-sales")):
+        chosen = prospects[index * DEMO_LINKEDIN_LEADS:(index + 1) * DEMO_LINKEDIN_LEADS]
+        enrol_leads(warehouse, campaign_id, [
+            {"linkedin_url": f"https://www.linkedin.com/in/{p['public_identifier']}/",
+             "first_name": p["first_name"], "last_name": p["last_name"],
+             "company": p["company"], "title": p["headline"]} for p in chosen])
+    defs = build_definitions(replace(load_settings(), linkedin_campaigns_path=path))
+    start = datetime.fromisoformat(truth["clock"]).astimezone(UTC).date() + timedelta(days=1)
+    runs = 0
+    for offset in range(DEMO_LINKEDIN_DAYS):
+        day = start + timedelta(days=offset)
+        for hour, minute in DEMO_LINKEDIN_TICKS:
+            at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+            sandbox.unipile_clock(at)
+            _run_job(defs, "linkedin_steps", instance, run_config={
+                "ops": {"detect_linkedin_activity": {"config": {"now": at.isoformat()}}}})
+            runs += 1
+    counts: dict[str, int] = {}
+    for by_status in status_counts(warehouse).values():
+        for status, n in by_status.items():
+            counts[status] = counts.get(status, 0) + n
+    return (f"{runs} runs over {DEMO_LINKEDIN_DAYS} simulated days ({start}..): "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
 
 
 DEMO_LEADS = 300
@@ -357,6 +444,36 @@ def print_summary(settings: Settings) -> None:
         print_webhook_summary(wh)
     if wh.table_exists("ops", "leads"):
         print_leads_summary(wh)
+    if wh.table_exists("analytics", "linkedin_campaign_funnel"):
+        print_linkedin_summary(wh)
+
+
+def print_linkedin_summary(wh) -> None:
+    rows = wh.query("select campaign_id, leads_enrolled, leads_invited, leads_connected, "
+                    "leads_messaged, leads_replied, acceptance_rate, reply_rate, "
+                    "median_hours_to_first_reply from analytics.linkedin_campaign_funnel "
+                    "order by campaign_id")
+    if not rows:
+        return
+    print("\nLinkedIn funnel (analytics.linkedin_campaign_funnel):")
+    print(f"  {'campaign':<14} {'enrolled':>8} {'invited':>8} {'connected':>9} "
+          f"{'messaged':>8} {'replied':>8} {'accept':>8} {'reply':>8} {'h to reply':>10}")
+    for (campaign, enrolled, invited, connected, messaged, replied, accept, reply,
+         hours) in rows:
+        median = "—" if hours is None else f"{hours:.1f}"
+        print(f"  {campaign:<14} {enrolled:>8,} {invited:>8,} {connected:>9,} {messaged:>8,} "
+              f"{replied:>8,} {_pct(accept):>8} {_pct(reply):>8} {median:>10}")
+    steps = wh.query("select campaign_id, step_number, replies, share_of_replies from "
+                     "analytics.linkedin_replies_by_step where replies > 0 "
+                     "order by campaign_id, step_number")
+    if steps:
+        print("  replies by step: " + "; ".join(
+            f"{c} step {s}: {n} ({_pct(share)})" for c, s, n, share in steps))
+    use = wh.query("select action, max(reserved), max(daily_limit), max(utilisation) from "
+                   "analytics.linkedin_rate_utilisation group by action order by action")
+    for action, reserved, limit, utilisation in use:
+        print(f"  busiest day, {action}s: {reserved} of {limit} "
+              f"(utilisation {_pct(utilisation)}; never over the limit)")
 
 
 def print_leads_summary(wh) -> None:
