@@ -521,6 +521,20 @@ def _send_invite(warehouse: Warehouse, client: UnipileClient, stored: StoredLead
     ids = {"provider_id": provider_id,
            "public_identifier": (profile.get("public_identifier") or stored.public_identifier),
            "member_id": str(profile.get("member_id") or stored.member_id or "") or None}
+    twin = warehouse.query(
+        f"select campaign_id, lead_id from {LEADS} where account_id = ? and provider_id = ? "
+        "and not (campaign_id = ? and lead_id = ?)",
+        (stored.account_id, provider_id, stored.campaign_id, stored.lead_id)) \
+        if provider_id else []
+    if twin:
+        reason = (f"the same person as lead {twin[0][1]!r} of campaign {twin[0][0]!r} on this "
+                  "LinkedIn account (enrolled by another identifier)")
+        _not_sent(warehouse, stored, step_number, INVITE, day, reason, status=FAILED,
+                  last_error=reason)
+        with warehouse.transaction() as tx:
+            record_event(tx, "lead_failed", stored, now, detail=reason, key="failed")
+        result.failed += 1
+        return
     with warehouse.transaction() as tx:
         update_lead(tx, stored.campaign_id, stored.lead_id, **ids)
     if not provider_id:

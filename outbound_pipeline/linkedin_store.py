@@ -359,20 +359,30 @@ def enrol_leads(warehouse: Warehouse, campaign_id: str,
             result.already_enrolled += 1
             continue
         leads[lead.lead_id] = lead
-    existing = {r[0]: r[1] for r in warehouse.query(
-        f"select lead_id, campaign_id from {LEADS} where account_id = ? and status not in "
-        "(?, ?, ?)", (campaign.account_id, str(FINISHED), str(FAILED), str(REPLIED)))}
-    same = {r[0] for r in warehouse.query(
-        f"select lead_id from {LEADS} where campaign_id = ?", (campaign_id,))}
+    # Any shared identifier is the same person: (kind, value) -> (campaign, unfinished)
+    known: dict[tuple[str, str], tuple[str, bool]] = {}
+    for campaign_of, status, *ids in warehouse.query(
+            f"select campaign_id, status, lead_id, provider_id, public_identifier, member_id "
+            f"from {LEADS} where account_id = ?", (campaign.account_id,)):
+        unfinished = status not in (str(FINISHED), str(FAILED), str(REPLIED))
+        for value in ids:
+            if value:
+                key = ("id", value)
+                if key not in known or campaign_of == campaign_id or unfinished:
+                    known[key] = (campaign_of, unfinished)
     now = now_utc()
     rows_out = []
     for lead in leads.values():
-        if lead.lead_id in same:
+        matches = [known[("id", v)] for v in (lead.lead_id, lead.provider_id,
+                                              lead.public_identifier, lead.member_id)
+                   if v and ("id", v) in known]
+        if any(c == campaign_id for c, _ in matches):
             result.already_enrolled += 1
             continue
-        if lead.lead_id in existing:
-            result.refused.append(f"{lead.lead_id}: already in campaign "
-                                  f"{existing[lead.lead_id]!r} of the same LinkedIn account")
+        elsewhere = [c for c, unfinished in matches if unfinished]
+        if elsewhere:
+            result.refused.append(f"{lead.lead_id}: already in campaign {elsewhere[0]!r} of "
+                                  "the same LinkedIn account")
             continue
         rows_out.append((
             campaign_id, lead.lead_id, campaign.account_id, lead.provider_id,

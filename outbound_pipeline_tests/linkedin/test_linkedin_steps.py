@@ -334,3 +334,46 @@ def test_misrouted_messaging_webhook_only_polling_sees_replies(
     assert stale.replies == 0
     counts = status_counts(duckdb_warehouse)["cfo"]
     assert counts.get("REPLIED", 0) == len(written)
+
+
+def test_bad_leads_are_refused_or_failed_clearly_and_never_sent(unipile_sandbox,
+                                                                duckdb_warehouse, tmp_path,
+                                                                monkeypatch):
+    li = LinkedIn(unipile_sandbox, duckdb_warehouse, tmp_path, monkeypatch, leads=2)
+    spare = unipile_sandbox.unipile_truth()["prospects"][2]
+    result = enrol_leads(duckdb_warehouse, "cfo", [
+        {"first_name": "No", "company": "Identifier"},
+        {"linkedin_url": "https://example.com/jane", "first_name": "Bad", "company": "Url"},
+        {"provider_id": spare["provider_id"], "first_name": spare["first_name"]},  # no company
+        {"provider_id": li.prospects[0]["provider_id"], "first_name": "Again",
+         "company": "Twice"},
+    ])
+    # the last row is the first prospect again, by another identifier: only the profile
+    # lookup at invitation time can tell
+    assert result.enrolled == 2 and result.already_enrolled == 0
+    assert [r.split(":")[0] for r in result.refused] == ["row 1", "row 2"]
+    again = enrol_leads(duckdb_warehouse, "cfo", [{"provider_id": spare["provider_id"]}])
+    assert again.already_enrolled == 1 and again.enrolled == 0
+    assert "linkedin_url" in result.refused[0] and "linkedin.com/in/" in result.refused[1]
+    with pytest.raises(ValueError, match="no LinkedIn campaign 'nope'"):
+        enrol_leads(duckdb_warehouse, "nope", [])
+    try:
+        _, sent = li.tick(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    finally:
+        li.close()
+    assert sent.invites_sent == 2 and sent.failed == 2
+    (status, error), = duckdb_warehouse.query(
+        f"select status, last_error from {LEADS} where provider_id = ?", (spare["provider_id"],))
+    assert status == "FAILED" and "'company' is missing" in error
+    assert spare["provider_id"] not in {s["provider_id"] for s in unipile_sandbox.unipile_sent()}
+    events = duckdb_warehouse.query("select event_type, count(*) from ops.linkedin_events "
+                                    "group by 1 order by 1")
+    assert events == [("invite_sent", 2), ("lead_failed", 2)]
+    first = li.prospects[0]
+    twins = duckdb_warehouse.query(f"select status, last_error from {LEADS} where "
+                                   "lead_id in (?, ?) order by status",
+                                   (first["provider_id"], first["public_identifier"]))
+    assert [t[0] for t in twins] == ["FAILED", "INVITED"]
+    assert "the same person" in twins[0][1]
+    invited = [s["provider_id"] for s in unipile_sandbox.unipile_sent()]
+    assert sorted(invited) == sorted(p["provider_id"] for p in li.prospects)
