@@ -2,8 +2,8 @@
 
 - ``campaigns FILE.yaml [--check]``: validates the accounts and campaigns file and stores it in
   ``ops`` (``--check`` only validates). Every problem is listed with its place in the file.
-- ``enrol CAMPAIGN FILE.csv``: enrols the CSV's rows (``linkedin_url`` or
-  ``public_identifier`` / ``provider_id`` / ``member_id``, plus ``first_name``, ``company``,
+- ``enrol CAMPAIGN FILE.csv`` (or ``--table schema.table``): enrols the rows (``linkedin_url``
+  or ``public_identifier`` / ``provider_id`` / ``member_id``, plus ``first_name``, ``company``,
   ... and any column a template uses). Refused rows are listed; the others are enrolled once.
 - ``status``: leads per campaign and status, and today's use of each account's limits.
 - ``run [--now ISO] [--no-poll]``: runs ``linkedin_steps`` now.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,8 @@ def add_arguments(commands) -> None:
     c.set_defaults(func=campaigns)
     e = sub.add_parser("enrol", help="enrol leads from a CSV file into a campaign")
     e.add_argument("campaign_id")
-    e.add_argument("file", type=Path)
+    e.add_argument("file", type=Path, nargs="?", help="a CSV file with a header row")
+    e.add_argument("--table", help="a warehouse table or view instead, e.g. staging.my_leads")
     e.set_defaults(func=enrol)
     sub.add_parser("status", help="leads by status, today's limit use").set_defaults(
         func=status)
@@ -65,14 +67,28 @@ def campaigns(args: argparse.Namespace) -> int:
 def enrol(args: argparse.Namespace) -> int:
     from outbound_pipeline.linkedin_store import enrol_leads
 
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    warehouse = _warehouse()
+    if (args.file is None) == (args.table is None):
+        print("error: give a CSV file or --table, not both", file=sys.stderr)
         return 2
-    rows = list(csv.DictReader(io.StringIO(text)))
+    if args.table is not None:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", args.table):
+            print(f"error: --table must be a table name like staging.my_leads, got "
+                  f"{args.table!r}", file=sys.stderr)
+            return 2
+        with warehouse.connect() as con:
+            cur = con.execute(f"select * from {args.table}")
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    else:
+        try:
+            text = args.file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        rows = list(csv.DictReader(io.StringIO(text)))
     try:
-        result = enrol_leads(_warehouse(), args.campaign_id, rows)
+        result = enrol_leads(warehouse, args.campaign_id, rows)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

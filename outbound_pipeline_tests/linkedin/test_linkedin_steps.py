@@ -192,6 +192,17 @@ def test_sequences_follow_hours_limits_and_stop_on_reply(unipile_sandbox, duckdb
     assert inbound == reply_ids
     assert outbound == {s["message_id"] for s in sent if s["kind"] == "message"}
 
+    # replies flow into classified_replies, one row each, with the world's kind mostly agreed
+    from outbound_pipeline.replies.classifier import embedded_classifier
+    from outbound_pipeline.reply_store import classify_due
+
+    classifier = embedded_classifier()
+    classify_due(duckdb_warehouse, classifier, [classifier.version])
+    classified = dict(duckdb_warehouse.query(
+        "select message_id, reply_category from analytics.classified_replies "
+        "where platform = 'unipile' and source = 'linkedin'"))
+    assert set(classified) == reply_ids
+
     usage = duckdb_warehouse.query(f"select usage_day, action, used, daily_limit from "
                                    f"{RATE_USAGE} order by 1, 2")
     assert all(used <= limit for _, _, used, limit in usage)
