@@ -122,9 +122,7 @@ def connect_sandbox(process, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     from outbound_pipeline.sandbox.runner import write_connections_file
 
     path = tmp_path / "connections.yaml"
-    keys = write_connections_file(path, process.accounts, process.smartlead_url, speed,
-                                  unipile=(process.unipile_url,
-                                           process.unipile_truth()["api_key"]))
+    keys = write_connections_file(path, process.accounts, process.smartlead_url, speed)
     for name, value in keys.items():
         monkeypatch.setenv(name, value)
     return SandboxEnv(path, keys)
