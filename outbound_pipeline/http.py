@@ -22,9 +22,12 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from outbound_pipeline.connections import Connection
 
 USER_AGENT = "outbound-pipeline/0.1 (+https://github.com/outbound-pipeline; httpx)"
 
@@ -284,6 +287,25 @@ class ApiClient:
             transport=transport,
         )
 
+    @classmethod
+    def for_connection(
+        cls: type[C],
+        connection: Connection,
+        *,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> C:
+        """A client for one configured connection, paced to its rate limit."""
+        limit = connection.rate_limit
+        return cls(
+            connection=connection.name,
+            base_url=connection.base_url,
+            api_key=connection.api_key(),
+            limiter=RateLimiter(limit.requests, limit.per_seconds),
+            retry=retry,
+            transport=transport,
+        )
+
     def __repr__(self) -> str:  # never show the key
         return f"{type(self).__name__}(connection={self.connection!r}, base_url={self.base_url!r})"
 
@@ -468,6 +490,39 @@ class ApiClient:
 
 
 _BAD = object()
+
+C = TypeVar("C", bound=ApiClient)
+
+
+class ClientPool(Generic[C]):
+    """One client per connection for the duration of a run; adds up their request stats."""
+
+    def __init__(self, connections: Sequence[Connection],
+                 factory: Callable[[Connection], C]) -> None:
+        self.connections = list(connections)
+        self._factory = factory
+        self._clients: dict[str, C] = {}
+
+    def get(self, connection: Connection) -> C:
+        if connection.name not in self._clients:
+            self._clients[connection.name] = self._factory(connection)
+        return self._clients[connection.name]
+
+    def stats(self) -> RequestStats:
+        total = RequestStats()
+        for client in self._clients.values():
+            total.requests += client.stats.requests
+            total.retries += client.stats.retries
+            total.rate_limited += client.stats.rate_limited
+            total.server_errors += client.stats.server_errors
+            total.bad_bodies += client.stats.bad_bodies
+            total.by_status.update(client.stats.by_status)
+        return total
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
 
 # ---------------------------------------------------------------------------------------------
 # Pagination

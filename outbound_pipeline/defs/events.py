@@ -19,6 +19,15 @@ from outbound_pipeline.webhooks.landing import LandingStore
 from outbound_pipeline.webhooks.load import load_segments
 
 WEBHOOK_EVENTS = dg.AssetKey(["landing", "webhook_events"])
+
+
+def landed_event_types(asset_event: dg.EventLogEntry) -> dict[str, int]:
+    """``{"<platform>.<event_type>": count}`` of the events a landing run loaded (its
+    materialization's ``event_types``), for sensors that start work on some of them."""
+    materialization = asset_event.asset_materialization
+    types = materialization.metadata.get("event_types") if materialization else None
+    counts = types.value if types is not None else {}
+    return counts if isinstance(counts, dict) else {}
 LANDING_JOB = "landing_job"
 MAX_SEGMENTS_PER_RUN = 500
 SEGMENTS_TAG = "outbound/segments"

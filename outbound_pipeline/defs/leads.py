@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from outbound_pipeline.defs.events import WEBHOOK_EVENTS
+from outbound_pipeline.defs.events import WEBHOOK_EVENTS, landed_event_types
 from outbound_pipeline.defs.resources import ConnectionsResource, WarehouseResource, pool_for
 from outbound_pipeline.lead_store import (
     push_due,
@@ -109,10 +109,7 @@ def build_leads_defs(settings: Settings) -> dg.Definitions:
                      description="Runs push_leads after a landing run that loaded lead intake.")
     def lead_intake_sensor(context: dg.SensorEvaluationContext,
                            asset_event: dg.EventLogEntry) -> dg.RunRequest | dg.SkipReason:
-        materialization = asset_event.asset_materialization
-        types = materialization.metadata.get("event_types") if materialization else None
-        counts = types.value if types is not None else {}
-        if not isinstance(counts, dict) or not counts.get(INTAKE_EVENT_TYPE):
+        if not landed_event_types(asset_event).get(INTAKE_EVENT_TYPE):
             return dg.SkipReason("the last landing load had no lead intake")
         return dg.RunRequest(run_key=f"intake-{asset_event.run_id}")
 

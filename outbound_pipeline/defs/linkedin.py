@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from outbound_pipeline.defs.events import WEBHOOK_EVENTS
+from outbound_pipeline.defs.events import WEBHOOK_EVENTS, landed_event_types
 from outbound_pipeline.defs.resources import (
     OWNERS,
     ConnectionsResource,
@@ -213,10 +213,8 @@ def build_linkedin_defs(settings: Settings) -> dg.Definitions:
                                  "message_received or new_relation events.")
     def linkedin_reply_sensor(context: dg.SensorEvaluationContext,
                               asset_event: dg.EventLogEntry) -> dg.RunRequest | dg.SkipReason:
-        materialization = asset_event.asset_materialization
-        types = materialization.metadata.get("event_types") if materialization else None
-        counts = types.value if types is not None else {}
-        if not isinstance(counts, dict) or not any(counts.get(t) for t in UNIPILE_EVENT_TYPES):
+        counts = landed_event_types(asset_event)
+        if not any(counts.get(t) for t in UNIPILE_EVENT_TYPES):
             return dg.SkipReason("the last landing load had no Unipile events")
         return dg.RunRequest(run_key=f"linkedin-{asset_event.run_id}")
 

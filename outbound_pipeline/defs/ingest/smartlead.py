@@ -7,10 +7,10 @@ from typing import Literal
 
 import dagster as dg
 import dlt
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
-from dagster_dlt.translator import DltResourceTranslatorData
+from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.extract.source import DltSource
 
+from outbound_pipeline.defs.ingest import RawTableTranslator
 from outbound_pipeline.defs.resources import (
     OWNERS,
     ConnectionsResource,
@@ -64,25 +64,6 @@ DESCRIPTIONS = {
 }
 
 
-class SmartleadTranslator(DagsterDltTranslator):
-    """``raw/smartlead/<table>`` keys, one group, owners, kinds and descriptions."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
-        spec = super().get_asset_spec(data)
-        name = data.resource.name
-        return spec.replace_attributes(
-            key=dg.AssetKey(["raw", "smartlead", name]),
-            deps=[],
-            group_name=GROUP,
-            owners=OWNERS,
-            description=DESCRIPTIONS[name],
-            kinds={"dlt", self.kind},
-            tags={"platform": "smartlead", "layer": "raw"},
-        )
-
 
 class SmartleadSyncConfig(dg.Config):
     """Sync modes (seed 003): ``delta`` fetches only campaigns whose metrics moved (default);
@@ -135,7 +116,7 @@ def _today() -> str:
 
 def build_smartlead_defs(settings: Settings) -> dg.Definitions:
     kind = warehouse_kind(settings)
-    translator = SmartleadTranslator(kind)
+    translator = RawTableTranslator("smartlead", kind, DESCRIPTIONS)
     pool = pool_for(settings, "smartlead")
     spec_clients = SmartleadClients([])
     daily = dg.DailyPartitionsDefinition(start_date=settings.history_start.isoformat())

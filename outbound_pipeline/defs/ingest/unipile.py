@@ -3,11 +3,10 @@
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
-from dagster_dlt.translator import DltResourceTranslatorData
+from dagster_dlt import DagsterDltResource, dlt_assets
 
+from outbound_pipeline.defs.ingest import RawTableTranslator
 from outbound_pipeline.defs.resources import (
-    OWNERS,
     ConnectionsResource,
     WarehouseResource,
     pool_for,
@@ -31,21 +30,6 @@ DESCRIPTIONS = {
 }
 
 
-class UnipileTranslator(DagsterDltTranslator):
-    """``raw/unipile/<table>`` keys, one group, owners, kinds and descriptions."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
-        spec = super().get_asset_spec(data)
-        name = data.resource.name
-        return spec.replace_attributes(
-            key=dg.AssetKey(["raw", "unipile", name]), deps=[], group_name=GROUP,
-            owners=OWNERS, description=DESCRIPTIONS[name], kinds={"dlt", self.kind},
-            tags={"platform": "unipile", "layer": "raw"},
-        )
-
 
 def build_unipile_defs(settings: Settings) -> dg.Definitions:
     import dlt
@@ -58,7 +42,7 @@ def build_unipile_defs(settings: Settings) -> dg.Definitions:
             pipeline_name="unipile", destination=kind, dataset_name=DATASET,
             pipelines_dir=str(settings.data_dir / "dlt_specs")),
         name="unipile_sync",
-        dagster_dlt_translator=UnipileTranslator(kind),
+        dagster_dlt_translator=RawTableTranslator("unipile", kind, DESCRIPTIONS),
         pool=pool_for(settings, "unipile"),
     )
     def unipile_sync(context: dg.AssetExecutionContext, dlt: DagsterDltResource,

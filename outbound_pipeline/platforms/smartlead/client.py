@@ -13,16 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
-
-from outbound_pipeline.connections import Connection
 from outbound_pipeline.http import (
     ApiClient,
     BadResponseError,
     ClientRequestError,
     PaginationError,
-    RateLimiter,
-    RetryPolicy,
     paginate,
 )
 
@@ -118,23 +113,6 @@ class SmartleadClient(ApiClient):
 
     platform = "smartlead"
 
-    @classmethod
-    def for_connection(
-        cls,
-        connection: Connection,
-        *,
-        retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> SmartleadClient:
-        limit = connection.rate_limit
-        return cls(
-            connection=connection.name,
-            base_url=connection.base_url,
-            api_key=connection.api_key(),
-            limiter=RateLimiter(limit.requests, limit.per_seconds),
-            retry=retry,
-            transport=transport,
-        )
 
     def authenticate(self, params: dict[str, Any], headers: dict[str, str]) -> None:
         params["api_key"] = self._api_key

@@ -29,7 +29,7 @@ from dlt.sources import DltResource
 
 from outbound_pipeline.connections import Connection
 from outbound_pipeline.copy_text import html_to_text, personalization_variables, preview
-from outbound_pipeline.http import RequestStats
+from outbound_pipeline.http import ClientPool
 from outbound_pipeline.platforms.smartlead.client import (
     SmartleadClient,
     as_int,
@@ -54,38 +54,15 @@ SECRET_FIELDS = ("password", "imap_password", "smtp_password")
 # Clients shared by the resources of one run
 
 
-class SmartleadClients:
-    """One client per connection for the duration of a run; adds up their request stats."""
+class SmartleadClients(ClientPool[SmartleadClient]):
+    """One Smartlead client per connection for the duration of a run."""
 
     def __init__(
         self,
         connections: Sequence[Connection],
         factory: Callable[[Connection], SmartleadClient] = SmartleadClient.for_connection,
     ) -> None:
-        self.connections = list(connections)
-        self._factory = factory
-        self._clients: dict[str, SmartleadClient] = {}
-
-    def get(self, connection: Connection) -> SmartleadClient:
-        if connection.name not in self._clients:
-            self._clients[connection.name] = self._factory(connection)
-        return self._clients[connection.name]
-
-    def stats(self) -> RequestStats:
-        total = RequestStats()
-        for client in self._clients.values():
-            total.requests += client.stats.requests
-            total.retries += client.stats.retries
-            total.rate_limited += client.stats.rate_limited
-            total.server_errors += client.stats.server_errors
-            total.bad_bodies += client.stats.bad_bodies
-            total.by_status.update(client.stats.by_status)
-        return total
-
-    def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-        self._clients.clear()
+        super().__init__(connections, factory)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,14 +23,11 @@ from typing import Any
 
 import httpx
 
-from outbound_pipeline.connections import Connection
 from outbound_pipeline.http import (
     ApiClient,
     BadResponseError,
     ClientRequestError,
     PaginationError,
-    RateLimiter,
-    RetryPolicy,
     page_fingerprint,
 )
 
@@ -109,23 +106,6 @@ class UnipileClient(ApiClient):
 
     platform = "unipile"
 
-    @classmethod
-    def for_connection(
-        cls,
-        connection: Connection,
-        *,
-        retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> UnipileClient:
-        limit = connection.rate_limit
-        return cls(
-            connection=connection.name,
-            base_url=connection.base_url,
-            api_key=connection.api_key(),
-            limiter=RateLimiter(limit.requests, limit.per_seconds),
-            retry=retry,
-            transport=transport,
-        )
 
     def authenticate(self, params: dict[str, Any], headers: dict[str, str]) -> None:
         headers["X-API-KEY"] = self._api_key

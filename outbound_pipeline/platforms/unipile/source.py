@@ -21,26 +21,19 @@ from typing import Any
 import dlt
 
 from outbound_pipeline.connections import Connection
-from outbound_pipeline.http import RequestStats
+from outbound_pipeline.http import ClientPool
 from outbound_pipeline.platforms.unipile.client import UnipileClient, parse_timestamp
 
 DEFAULT_LOOKBACK = timedelta(hours=6)
 
 
-class UnipileClients:
-    """One client per connection for the duration of a run; adds up their request stats."""
+class UnipileClients(ClientPool[UnipileClient]):
+    """One Unipile client per connection for the duration of a run."""
 
     def __init__(self, connections: Sequence[Connection],
                  factory: Callable[[Connection], UnipileClient] = UnipileClient.for_connection
                  ) -> None:
-        self.connections = list(connections)
-        self._factory = factory
-        self._clients: dict[str, UnipileClient] = {}
-
-    def get(self, connection: Connection) -> UnipileClient:
-        if connection.name not in self._clients:
-            self._clients[connection.name] = self._factory(connection)
-        return self._clients[connection.name]
+        super().__init__(connections, factory)
 
     def accounts(self) -> Iterator[tuple[UnipileClient, str]]:
         """Every LinkedIn account of every connection."""
@@ -49,22 +42,6 @@ class UnipileClients:
             for account in client.accounts():
                 if str(account.get("type", "LINKEDIN")).upper() == "LINKEDIN" and account.get("id"):
                     yield client, str(account["id"])
-
-    def stats(self) -> RequestStats:
-        total = RequestStats()
-        for client in self._clients.values():
-            total.requests += client.stats.requests
-            total.retries += client.stats.retries
-            total.rate_limited += client.stats.rate_limited
-            total.server_errors += client.stats.server_errors
-            total.bad_bodies += client.stats.bad_bodies
-            total.by_status.update(client.stats.by_status)
-        return total
-
-    def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-        self._clients.clear()
 
 
 def _text(value: Any) -> str | None:
