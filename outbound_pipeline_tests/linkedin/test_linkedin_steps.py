@@ -130,6 +130,7 @@ class LinkedIn:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+            self._client = None
 
 
 @pytest.fixture
@@ -259,7 +260,8 @@ def test_two_runs_at_once_never_exceed_the_daily_limit(engine, unipile_sandbox, 
 
 
 def test_relation_without_public_identifier_is_resolved_by_member_id(
-        unipile_sandbox, duckdb_warehouse, tmp_path, monkeypatch):
+        unipile_sandbox, warehouse, tmp_path, monkeypatch):
+    duckdb_warehouse = warehouse  # both engines
     li = LinkedIn(unipile_sandbox, duckdb_warehouse, tmp_path, monkeypatch, leads=30,
                   invites=30)
     try:
@@ -279,6 +281,17 @@ def test_relation_without_public_identifier_is_resolved_by_member_id(
         f"select provider_id from {LEADS} where connected_at is not null")}
     assert connected == accepted
     assert found.profile_lookups >= len(hidden)
+
+    # and on to the replies, on this engine too
+    try:
+        li.tick(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+        li.tick(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))
+    finally:
+        li.close()
+    written = {o["provider_id"] for o in unipile_sandbox.unipile_outcomes() if o["replies"]}
+    replied = {r[0] for r in duckdb_warehouse.query(
+        f"select provider_id from {LEADS} where replied_at is not null and status = 'REPLIED'")}
+    assert written and replied == written
 
 
 def test_misrouted_messaging_webhook_only_polling_sees_replies(
@@ -347,9 +360,9 @@ def test_misrouted_messaging_webhook_only_polling_sees_replies(
     assert counts.get("REPLIED", 0) == len(written)
 
 
-def test_bad_leads_are_refused_or_failed_clearly_and_never_sent(unipile_sandbox,
-                                                                duckdb_warehouse, tmp_path,
-                                                                monkeypatch):
+def test_bad_leads_are_refused_or_failed_clearly_and_never_sent(unipile_sandbox, warehouse,
+                                                                tmp_path, monkeypatch):
+    duckdb_warehouse = warehouse  # both engines
     li = LinkedIn(unipile_sandbox, duckdb_warehouse, tmp_path, monkeypatch, leads=2)
     spare = unipile_sandbox.unipile_truth()["prospects"][2]
     result = enrol_leads(duckdb_warehouse, "cfo", [
