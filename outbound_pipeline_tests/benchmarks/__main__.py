@@ -12,9 +12,11 @@
    remote approaches (see ``replies``).
 6. Pushing 10,000 routed leads at the real limit, against the bound and one request per lead
    (see ``lead_push``).
+7. A ``linkedin_steps`` run inviting 200 leads through Unipile at the limit, against the bound
+   and a fixed delay per request (see ``linkedin_steps``).
 
 Options: --skip-pacing, --skip-load, --skip-dbt, --skip-webhooks, --skip-replies,
---skip-leads, --no-record,
+--skip-leads, --skip-linkedin, --no-record,
 --campaigns/--leads (a smaller world, for a quick look; recorded figures use the default world).
 """
 
@@ -41,6 +43,7 @@ from outbound_pipeline.sandbox.world import WorldConfig
 from outbound_pipeline.warehouse import Warehouse
 from outbound_pipeline_tests.benchmarks import (
     lead_push,
+    linkedin_steps,
     load_speed,
     machine,
     replies,
@@ -308,8 +311,8 @@ def _met(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
-def _lead_engines(workdir: Path) -> dict[str, str]:
-    engines = {"DuckDB": f"duckdb:///{workdir / 'leads.duckdb'}"}
+def _lead_engines(workdir: Path, name: str = "leads") -> dict[str, str]:
+    engines = {"DuckDB": f"duckdb:///{workdir / f'{name}.duckdb'}"}
     try:
         import psycopg
 
@@ -318,7 +321,7 @@ def _lead_engines(workdir: Path) -> dict[str, str]:
             con.execute(f'create database "{name}"')
         engines["PostgreSQL"] = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     except Exception as exc:  # noqa: BLE001 - the benchmark runs without PostgreSQL
-        print(f"  PostgreSQL not reachable, lead push on DuckDB only: {exc}")
+        print(f"  PostgreSQL not reachable, {name} on DuckDB only: {exc}")
     return engines
 
 
@@ -339,6 +342,7 @@ def main() -> None:
     parser.add_argument("--skip-webhooks", action="store_true")
     parser.add_argument("--skip-replies", action="store_true")
     parser.add_argument("--skip-leads", action="store_true")
+    parser.add_argument("--skip-linkedin", action="store_true")
     parser.add_argument("--copies", type=int, default=50,
                         help="copies of the world for the dbt benchmark")
     parser.add_argument("--no-record", action="store_true")
@@ -363,6 +367,13 @@ def main() -> None:
                 pushes = lead_push.measure(workdir, engines)
             finally:
                 _drop_databases(engines.values())
+        linkedin = None
+        if not args.skip_linkedin:
+            engines = _lead_engines(workdir, "linkedin")
+            try:
+                linkedin = linkedin_steps.measure(workdir, engines)
+            finally:
+                _drop_databases(engines.values())
         # last: it pins this process to one core
         classified = None if args.skip_replies else replies.measure(workdir)
     sections = []
@@ -372,6 +383,8 @@ def main() -> None:
         sections.append(render_webhooks(webhooks))
     if pushes:
         sections.append(lead_push.render(pushes))
+    if linkedin:
+        sections.append(linkedin_steps.render(linkedin))
     if classified:
         sections.append(replies.render(classified))
     report = "\n".join(sections)
