@@ -53,11 +53,13 @@ from outbound_pipeline.linkedin_store import (
     exhaust,
     fail_lead,
     lead,
+    leads_where,
     now_utc,
     own_provider_ids,
     record_event,
     release,
     reserve,
+    retrying,
     set_account_fields,
     set_cursor,
     stored_accounts,
@@ -201,17 +203,14 @@ def record_messages(warehouse: Warehouse, messages: list[SeenMessage],
 
 def _lead_for_message(warehouse: Warehouse, message: SeenMessage) -> StoredLead | None:
     """The enrolled lead a message comes from: by chat, then by sender provider id."""
-    from outbound_pipeline.linkedin_store import _STORED, _stored
-
     for column, value in (("chat_id", message.chat_id),
                           ("provider_id", message.sender_provider_id)):
         if not value:
             continue
-        rows = warehouse.query(
-            f"select {', '.join(_STORED)} from {LEADS} where account_id = ? and {column} = ? "
-            "order by enrolled_at desc limit 1", (message.account_id, value))
-        if rows:
-            return _stored(rows[0])
+        found = leads_where(warehouse, f"account_id = ? and {column} = ? "
+                            "order by enrolled_at desc limit 1", (message.account_id, value))
+        if found:
+            return found[0]
     return None
 
 
@@ -238,23 +237,20 @@ def mark_connected(warehouse: Warehouse, account_id: str, at: datetime, *,
                    member_id: str | None = None, via: str) -> int:
     """Marks the account's invited, not yet connected lead matching the relation connected:
     by provider id, then public identifier, then member id. Returns the leads marked."""
-    from outbound_pipeline.linkedin_store import _STORED, _stored
-
     for column, value in (("provider_id", provider_id),
                           ("public_identifier", public_identifier.lower()
                            if public_identifier else None),
                           ("member_id", member_id)):
         if not value:
             continue
-        rows = warehouse.query(
-            f"select {', '.join(_STORED)} from {LEADS} where account_id = ? and {column} = ? "
-            "and connected_at is null and replied_at is null and status = ?",
-            (account_id, value, INVITED))
-        if not rows:
+        waiting = leads_where(warehouse, f"account_id = ? and {column} = ? and connected_at "
+                              "is null and replied_at is null and status = ?",
+                              (account_id, value, INVITED))
+        if not waiting:
             continue
         marked = 0
         with warehouse.transaction() as tx:
-            for stored in map(_stored, rows):
+            for stored in waiting:
                 when = max(at, stored.invited_at) if stored.invited_at else at
                 done = tx.execute(
                     f"update {LEADS} set status = ?, connected_at = ?, "
@@ -451,16 +447,12 @@ def _start_intent(warehouse: Warehouse, stored: StoredLead, step_number: int, ki
              stored.account_id, step_number, kind, text, day, now, now_utc(), run_id))
         return bool(inserted)
 
-    from outbound_pipeline.linkedin_store import _retrying
-
-    return bool(_retrying(warehouse, work))
+    return bool(retrying(warehouse, work))
 
 
 def _drop_intent(warehouse: Warehouse, stored: StoredLead, step_number: int) -> None:
     """Removes a claim whose request was never made."""
-    from outbound_pipeline.linkedin_store import _retrying
-
-    _retrying(warehouse, lambda tx: tx.execute(
+    retrying(warehouse, lambda tx: tx.execute(
         f"delete from {ACTIONS} where action_id = ? and status = 'pending'",
         (_action_id(stored, step_number),)))
 

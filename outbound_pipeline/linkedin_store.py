@@ -443,6 +443,13 @@ def _stored(row: Sequence[Any]) -> StoredLead:
     return StoredLead(**values)
 
 
+def leads_where(warehouse: Warehouse, condition: str, params: Sequence[Any]) -> list[StoredLead]:
+    """The leads matching a SQL condition on ``ops.linkedin_leads`` (``?`` placeholders)."""
+    rows = warehouse.query(f"select {', '.join(_STORED)} from {LEADS} where {condition}",
+                           params)
+    return [_stored(row) for row in rows]
+
+
 def active_leads(warehouse: Warehouse, campaign_id: str) -> list[StoredLead]:
     """The campaign's leads that may still get a step (not replied, finished or failed)."""
     rows = warehouse.query(
@@ -505,7 +512,7 @@ def usage(warehouse: Warehouse, account_id: str, day: date) -> dict[str, int]:
     return {INVITE: found.get(INVITE, 0), MESSAGE: found.get(MESSAGE, 0)}
 
 
-def _retrying(warehouse: Warehouse, work: Any) -> Any:
+def retrying(warehouse: Warehouse, work: Any) -> Any:
     """Runs ``work(tx)`` in a transaction, again when DuckDB reports a write conflict with a
     concurrent transaction (PostgreSQL waits for the row lock instead)."""
     for attempt in range(RESERVE_ATTEMPTS):
@@ -541,7 +548,7 @@ def reserve(warehouse: Warehouse, account_id: str, day: date, action: str, limit
             "returning used", (limit, now, account_id, day, action, limit))
         return bool(rows)
 
-    return bool(_retrying(warehouse, work))
+    return bool(retrying(warehouse, work))
 
 
 def release(warehouse: Warehouse, account_id: str, day: date, action: str) -> None:
@@ -551,7 +558,7 @@ def release(warehouse: Warehouse, account_id: str, day: date, action: str) -> No
                    "account_id = ? and usage_day = ? and action = ? and used > 0",
                    (now_utc(), account_id, day, action))
 
-    _retrying(warehouse, work)
+    retrying(warehouse, work)
 
 
 def exhaust(warehouse: Warehouse, account_id: str, day: date, action: str, limit: int) -> None:
@@ -564,7 +571,7 @@ def exhaust(warehouse: Warehouse, account_id: str, day: date, action: str, limit
                    "updated_at = ? where account_id = ? and usage_day = ? and action = ?",
                    (now_utc(), account_id, day, action))
 
-    _retrying(warehouse, work)
+    retrying(warehouse, work)
 
 
 # Cursors ---------------------------------------------------------------------------------------
