@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import itertools
 import json
 import random
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -50,6 +49,7 @@ from outbound_pipeline.platforms.smartlead.simulator_webhooks import (
 )
 from outbound_pipeline.sandbox.faults import FaultConfig, decide
 from outbound_pipeline.sandbox.ratelimit import RateDecision, SlidingWindowLimiter, format_wait
+from outbound_pipeline.sandbox.simulator_app import API_PREFIX, json_object, simulator_app
 from outbound_pipeline.sandbox.world import (
     LEAD_TEXT_FIELDS,
     Account,
@@ -63,7 +63,6 @@ from outbound_pipeline.sandbox.world import (
     iso,
 )
 
-API_PREFIX = "/api/v1"
 CONTROL_PREFIX = "/_sandbox"
 RATE_LIMIT_REQUESTS = 10
 RATE_LIMIT_SECONDS = 2.0
@@ -1018,7 +1017,7 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
     async def webhooks(request: Request) -> Response:
         if request.method == "POST":
             try:
-                data = _json_object(await request.body(), "webhook settings")
+                data = json_object(await request.body(), "webhook settings")
                 stop = "url" in data and data["url"] is None
                 settings = None if stop else WebhookSettings.from_json(data)
             except ValueError as exc:
@@ -1030,7 +1029,7 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
 
     async def flush_webhooks(request: Request) -> Response:
         try:
-            data = _json_object(await request.body(), "flush options")
+            data = json_object(await request.body(), "flush options")
             unknown = sorted(set(data) - {"timeout"})
             if unknown:
                 raise ValueError(f"unknown flush options: {', '.join(unknown)}")
@@ -1054,7 +1053,7 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
     async def ticker(request: Request) -> Response:
         if request.method == "POST":
             try:
-                data = _json_object(await request.body(), "ticker settings")
+                data = json_object(await request.body(), "ticker settings")
                 unknown = sorted(set(data) - {"every_seconds", "sends", "replies"})
                 if unknown:
                     raise ValueError(f"unknown ticker settings: {', '.join(unknown)}")
@@ -1077,7 +1076,7 @@ def _control_routes(sim: SmartleadSimulator) -> list[Route]:
     async def block_list(request: Request) -> Response:
         if request.method == "POST":
             try:
-                data = _json_object(await request.body(), "block list entries")
+                data = json_object(await request.body(), "block list entries")
                 unknown = sorted(set(data) - {"emails", "domains"})
                 if unknown:
                     raise ValueError(f"unknown block list fields: {', '.join(unknown)}")
@@ -1114,19 +1113,7 @@ def create_app(world: World, *, speed: float = 1.0, faults: FaultConfig | None =
     lifespan shutdown stops the ticker and the webhook delivery thread.
     """
     sim = SmartleadSimulator(world, speed, faults)
-    api = Route(f"{API_PREFIX}/{{path:path}}", sim.handle,
-                methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await sim.shutdown()
-
-    app = Starlette(routes=[*_control_routes(sim), api], lifespan=lifespan)
-    app.state.simulator = sim
-    return app
+    return simulator_app(sim, _control_routes(sim))
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -1165,16 +1152,6 @@ def _has_status(s: Send, status: str) -> bool:
 def _error(status: int, message: str) -> Response:
     return JSONResponse({"message": message}, status_code=status)
 
-
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    """A control request's JSON object body (an empty body is ``{}``)."""
-    try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        raise ValueError("request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{what} must be a JSON object")
-    return data
 
 
 def _string_list(value: Any, name: str) -> list[str]:

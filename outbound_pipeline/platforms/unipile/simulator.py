@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import email
 import email.policy
 import hashlib
@@ -52,7 +51,7 @@ import re
 import string
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -71,10 +70,10 @@ from outbound_pipeline.sandbox.replies import (
     choose_language,
     compose_reply,
 )
+from outbound_pipeline.sandbox.simulator_app import API_PREFIX, json_object, simulator_app
 from outbound_pipeline.sandbox.webhook_delivery import WebhookDelivery
 from outbound_pipeline.sandbox.world import Lead, World, iso
 
-API_PREFIX = "/api/v1"
 CONTROL_PREFIX = "/_sandbox"
 RATE_LIMIT_REQUESTS = 10
 RATE_LIMIT_SECONDS = 1.0
@@ -1162,7 +1161,7 @@ def _control_routes(sim: UnipileSimulator) -> list[Route]:
         happened = 0
         if request.method == "POST":
             try:
-                data = _json_object(await request.body(), "clock settings")
+                data = json_object(await request.body(), "clock settings")
                 unknown = sorted(set(data) - {"now"})
                 if unknown:
                     raise ValueError(f"unknown clock settings: {', '.join(unknown)}")
@@ -1182,7 +1181,7 @@ def _control_routes(sim: UnipileSimulator) -> list[Route]:
     async def limits(request: Request) -> Response:
         if request.method == "POST":
             try:
-                data = _json_object(await request.body(), "limits")
+                data = json_object(await request.body(), "limits")
                 unknown = sorted(set(data) - {"invites", "messages"})
                 if unknown:
                     raise ValueError(f"unknown limits: {', '.join(unknown)}")
@@ -1204,7 +1203,7 @@ def _control_routes(sim: UnipileSimulator) -> list[Route]:
     async def webhooks(request: Request) -> Response:
         if request.method == "POST":
             try:
-                data = _json_object(await request.body(), "webhook settings")
+                data = json_object(await request.body(), "webhook settings")
                 settings = WebhookSettings.from_json(data)
             except ValueError as exc:
                 return _control_error(str(exc))
@@ -1215,7 +1214,7 @@ def _control_routes(sim: UnipileSimulator) -> list[Route]:
 
     async def flush_webhooks(request: Request) -> Response:
         try:
-            data = _json_object(await request.body(), "flush options")
+            data = json_object(await request.body(), "flush options")
             unknown = sorted(set(data) - {"timeout"})
             if unknown:
                 raise ValueError(f"unknown flush options: {', '.join(unknown)}")
@@ -1252,19 +1251,7 @@ def create_app(world: World, *, speed: float = 1.0, n_prospects: int = 600) -> S
     move the simulated clock. The app's lifespan shutdown stops the webhook delivery threads.
     """
     sim = UnipileSimulator(world, speed, n_prospects)
-    api = Route(f"{API_PREFIX}/{{path:path}}", sim.handle,
-                methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await sim.shutdown()
-
-    app = Starlette(routes=[*_control_routes(sim), api], lifespan=lifespan)
-    app.state.simulator = sim
-    return app
+    return simulator_app(sim, _control_routes(sim))
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -1429,16 +1416,6 @@ def _error(exc: ApiError) -> Response:
 def _control_error(message: str) -> Response:
     return JSONResponse({"message": message}, status_code=400)
 
-
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    """A control request's JSON object body (an empty body is ``{}``)."""
-    try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        raise ValueError("request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{what} must be a JSON object")
-    return data
 
 
 def _aware(value: Any) -> datetime:
