@@ -30,7 +30,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,7 @@ from outbound_pipeline.linkedin_store import (
     StoredLead,
     account_field,
     active_leads,
+    as_utc,
     cursor,
     ensure_tables,
     exhaust,
@@ -74,6 +75,7 @@ from outbound_pipeline.platforms.unipile.client import (
     NotFound,
     UnipileClient,
     UnipileRefusal,
+    parse_flag,
     parse_timestamp,
 )
 from outbound_pipeline.warehouse import Transaction, Warehouse
@@ -306,17 +308,11 @@ def detect_landed(warehouse: Warehouse, own_ids: dict[str, str], now: datetime,
 
 
 def _as_utc(value: Any) -> datetime:
+    """A warehouse timestamp or an API instant as an aware UTC datetime (now when unreadable)."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    parsed = parse_timestamp(value)
-    return parsed or now_utc()
+        return as_utc(value)
+    return parse_timestamp(value) or now_utc()
 
-
-def _is_sender(item: dict[str, Any]) -> bool | None:
-    value = item.get("is_sender")
-    if value is None or value == "":
-        return None
-    return bool(int(value)) if not isinstance(value, bool) else value
 
 
 def poll_messages(warehouse: Warehouse, client: UnipileClient, account: Account,
@@ -336,7 +332,8 @@ def poll_messages(warehouse: Warehouse, client: UnipileClient, account: Account,
                 newest = max(newest, sent_at) if newest else sent_at
             seen.append(SeenMessage(str(message_id), client.connection, account.account_id,
                                     item.get("chat_id"), item.get("sender_id"),
-                                    _is_sender(item), item.get("text"), sent_at, "polling"))
+                                    parse_flag(item.get("is_sender")), item.get("text"),
+                                    sent_at, "polling"))
     record_messages(warehouse, seen, own_ids, result)
     if newest is not None:
         set_account_fields(warehouse, account.account_id, messages_synced_until=newest)
@@ -730,7 +727,7 @@ def _find_sent_message(client: UnipileClient, account_id: str, own_id: str | Non
                        text: str | None, since: datetime) -> tuple[bool, str | None]:
     for page in client.messages(account_id, after=since - timedelta(minutes=5)):
         for item in page:
-            mine = _is_sender(item)
+            mine = parse_flag(item.get("is_sender"))
             if mine is None:
                 mine = own_id is not None and item.get("sender_id") == own_id
             if mine and (item.get("text") or "").strip() == (text or "").strip():

@@ -427,7 +427,9 @@ _STORED = ("campaign_id", "lead_id", "account_id", "provider_id", "public_identi
            "connected_at", "last_step_at", "chat_id", "replied_at")
 
 
-def _aware(value: Any) -> Any:
+def as_utc(value: Any) -> Any:
+    """A warehouse timestamp as an aware UTC datetime (DuckDB may hand back naive UTC);
+    anything else unchanged."""
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     if isinstance(value, datetime):
@@ -439,7 +441,7 @@ def _stored(row: Sequence[Any]) -> StoredLead:
     values = dict(zip(_STORED, row, strict=True))
     values["variables"] = json.loads(values["variables"] or "{}")
     for name in ("enrolled_at", "invited_at", "connected_at", "last_step_at", "replied_at"):
-        values[name] = _aware(values[name])
+        values[name] = as_utc(values[name])
     return StoredLead(**values)
 
 
@@ -578,7 +580,7 @@ def exhaust(warehouse: Warehouse, account_id: str, day: date, action: str, limit
 
 def cursor(warehouse: Warehouse, name: str) -> datetime | None:
     rows = warehouse.query(f"select value from {CURSORS} where name = ?", (name,))
-    return _aware(rows[0][0]) if rows else None
+    return as_utc(rows[0][0]) if rows else None
 
 
 def set_cursor(tx: Transaction, name: str, value: datetime) -> None:

@@ -93,6 +93,18 @@ def parse_timestamp(value: Any) -> datetime | None:
     return None
 
 
+def parse_flag(value: Any) -> bool | None:
+    """Unipile's 0/1 flags (``is_sender``, ``seen``); None when absent or unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    try:
+        return bool(int(value))
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What a write returned: the chat (when known) and the message id (may be None)."""

@@ -22,7 +22,11 @@ import dlt
 
 from outbound_pipeline.connections import Connection
 from outbound_pipeline.http import ClientPool
-from outbound_pipeline.platforms.unipile.client import UnipileClient, parse_timestamp
+from outbound_pipeline.platforms.unipile.client import (
+    UnipileClient,
+    parse_flag,
+    parse_timestamp,
+)
 
 DEFAULT_LOOKBACK = timedelta(hours=6)
 
@@ -49,16 +53,6 @@ def _text(value: Any) -> str | None:
         return None
     return str(value)
 
-
-def _flag(value: Any) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    try:
-        return bool(int(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def relation_row(connection: str, account_id: str, item: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +86,7 @@ def message_row(connection: str, account_id: str, item: dict[str, Any]) -> dict[
         "chat_id": _text(item.get("chat_id")), "provider_id": _text(item.get("provider_id")),
         "sender_id": _text(item.get("sender_id")), "text": _text(item.get("text")),
         "sent_at": parse_timestamp(item.get("timestamp")),
-        "is_sender": _flag(item.get("is_sender")), "seen": _flag(item.get("seen")),
+        "is_sender": parse_flag(item.get("is_sender")), "seen": parse_flag(item.get("seen")),
     }
 
 
