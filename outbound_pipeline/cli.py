@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from outbound_pipeline import clock
 from outbound_pipeline.settings import PROJECT_ROOT, Settings, load_settings
 
 DEMO_SPEED = 100.0
@@ -121,7 +122,7 @@ def demo(args: argparse.Namespace) -> int:
 
         defs = build_definitions()
         instance = DagsterInstance.get()
-        today = datetime.now(UTC).date()
+        today = clock.now().date()
 
         started = _step("Smartlead sync (campaigns, variants, mailboxes, statistics, threads)")
         mats = _run_job(defs, "smartlead_sync_job", instance)

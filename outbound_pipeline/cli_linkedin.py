@@ -16,8 +16,9 @@ import csv
 import io
 import re
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
+
+from outbound_pipeline import clock
 
 
 def add_arguments(commands) -> None:
@@ -109,7 +110,7 @@ def status(args: argparse.Namespace) -> int:
         print("no LinkedIn leads enrolled")
     for campaign_id, by_status in counts.items():
         print(f"{campaign_id}: " + ", ".join(f"{k} {v:,}" for k, v in by_status.items()))
-    now = datetime.now(UTC)
+    now = clock.now()
     for account in stored_accounts(wh).values():
         day = account_day(account, now)
         used = usage(wh, account.account_id, day)

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
+from outbound_pipeline import clock
+
 if TYPE_CHECKING:
     from outbound_pipeline.connections import Connection
 
@@ -248,7 +250,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    current = time.time() if now is None else now
+    current = clock.timestamp() if now is None else now
     return max(0.0, when.timestamp() - current)
 
 

@@ -25,9 +25,10 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from outbound_pipeline import clock
 from outbound_pipeline.http import BadResponseError, PlatformError, ServerError
 from outbound_pipeline.routing.health import HealthContext, check_health
 from outbound_pipeline.routing.leads import IntakeLead, lead_from_payload, to_smartlead
@@ -144,7 +145,7 @@ def ensure_tables(warehouse: Warehouse) -> None:
 def replace_rules(warehouse: Warehouse, rules: Sequence[RoutingRule]) -> None:
     """Makes ``ops.routing_rules`` exactly these rules, in one transaction."""
     ensure_tables(warehouse)
-    now = datetime.now(UTC)
+    now = clock.now()
     with warehouse.transaction() as tx:
         tx.execute(f"delete from {RULES}")
         tx.insert(RULES, _RULE_COLUMNS,
@@ -241,7 +242,7 @@ def import_leads(warehouse: Warehouse, leads: Sequence[IntakeLead],
     keyed = []
     for lead in leads:
         digest = hashlib.sha256(f"{lead.organization}\x1f{lead.email}".encode()).hexdigest()
-        keyed.append((f"{lead.source}_{digest[:32]}", lead, datetime.now(UTC)))
+        keyed.append((f"{lead.source}_{digest[:32]}", lead, clock.now()))
     known = set()
     ids = [k for k, _, _ in keyed]
     for start in range(0, len(ids), 500):
@@ -260,7 +261,7 @@ def _admit(warehouse: Warehouse, leads: list[tuple[str, IntakeLead, datetime | N
         return
     context = health_context(warehouse)
     rules = stored_rules(warehouse)
-    now = datetime.now(UTC)
+    now = clock.now()
     rows, audits = [], []
     seen_active: set[str] = set(context.active_emails)
     for lead_id, lead, received_at in leads:
@@ -308,7 +309,7 @@ def reroute_held(warehouse: Warehouse, run_id: str | None = None) -> int:
     rows = warehouse.query(
         f"select lead_id, lead_data, organization, persona, score, email from {LEADS} "
         f"where status = ? and campaign_id is null", (LeadStatus.HELD.value,))
-    now = datetime.now(UTC)
+    now = clock.now()
     updates, audits = [], []
     for lead_id, _data, organization, persona, score, address in rows:
         lead = IntakeLead(email=address, persona=persona, score=score,
@@ -381,7 +382,7 @@ def reconcile(warehouse: Warehouse, client_for: Callable[[str], Any], run_id: st
         f"select i.connection, i.campaign_id, i.email, i.lead_id, l.attempts, l.lead_data, "
         f"l.status from {INTENTS} i join {LEADS} l on l.lead_id = i.lead_id "
         f"where i.state = 'pending'")
-    now = datetime.now(UTC)
+    now = clock.now()
     unreachable: set[str] = set()
     for connection, campaign_id, address, lead_id, attempts, data, status in pending:
         if connection in unreachable:
@@ -429,7 +430,7 @@ def push_due(warehouse: Warehouse, client_for: Callable[[str], Any], *,
     ensure_tables(warehouse)
     result = PushResult()
     reconcile(warehouse, client_for, run_id, result)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     due = _due(warehouse, now)
     groups: dict[tuple[str, str], list[_Due]] = {}
     for lead in due:
@@ -447,7 +448,7 @@ def _push_batch(warehouse: Warehouse, client: Any, connection: str, campaign_id:
                 batch: list[_Due], run_id: str | None, max_attempts: int,
                 after_request: Callable[[str], None] | None, result: PushResult) -> None:
     batch_id = uuid.uuid4().hex
-    now = datetime.now(UTC)
+    now = clock.now()
     with warehouse.transaction() as tx:
         confirmed = {r[0] for r in tx.execute(
             f"select email from {INTENTS} where connection = ? and campaign_id = ? "
@@ -486,7 +487,7 @@ def _request_failed(warehouse: Warehouse, connection: str, campaign_id: str,
     unknown = isinstance(exc, ServerError | BadResponseError)
     message = str(exc)
     result.errors.append(message)
-    now = datetime.now(UTC)
+    now = clock.now()
     give_up = [lead for lead in batch if lead.attempts + 1 >= max_attempts]
     retry = [lead for lead in batch if lead.attempts + 1 < max_attempts]
     detail = {"campaign_id": campaign_id, "error": message, "outcome_unknown": unknown}
@@ -532,7 +533,7 @@ def _record_answer(warehouse: Warehouse, client: Any, connection: str, campaign_
                                  "in another campaign)"))
         else:
             pushed.append(lead)
-    now = datetime.now(UTC)
+    now = clock.now()
     with warehouse.transaction() as tx:
         _transition(tx, pushed, AuditAction.PUSHED_TO_SMARTLEAD,
                     {"campaign_id": campaign_id, "upload_count": answer.get("upload_count"),
@@ -572,7 +573,7 @@ def retry_failed(warehouse: Warehouse, lead_ids: Sequence[str] | None = None,
         where += f" and lead_id in ({', '.join('?' for _ in lead_ids)})"
         params = list(lead_ids)
     rows = warehouse.query(f"select lead_id from {LEADS} where {where}", params)
-    now = datetime.now(UTC)
+    now = clock.now()
     with warehouse.transaction() as tx:
         tx.executemany(f"update {LEADS} set status = ?, attempts = 0, next_attempt_at = null, "
                        "rule_id = null, connection = null, campaign_id = null, "

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from outbound_pipeline import clock
 from outbound_pipeline.linkedin.campaign import (
     Account,
     Campaign,
@@ -197,7 +198,7 @@ def ensure_tables(warehouse: Warehouse) -> None:
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 # Campaigns and accounts ------------------------------------------------------------------------
@@ -337,9 +338,10 @@ class EnrolResult:
     refused: list[str] = field(default_factory=list)
 
 
-def enrol_leads(warehouse: Warehouse, campaign_id: str,
-                rows: Iterable[Mapping[str, Any]]) -> EnrolResult:
-    """Enrols rows into a stored campaign. Re-enrolling a lead changes nothing; a lead already
+def enrol_leads(warehouse: Warehouse, campaign_id: str, rows: Iterable[Mapping[str, Any]],
+                *, now: datetime | None = None) -> EnrolResult:
+    """Enrols rows into a stored campaign as of ``now`` (default: the project's clock); a
+    lead's first step is due from then. Re-enrolling a lead changes nothing; a lead already
     in another unfinished campaign of the same LinkedIn account is refused (it would be
     invited twice). Refused rows are listed with their row number and reason."""
     ensure_tables(warehouse)
@@ -370,7 +372,7 @@ def enrol_leads(warehouse: Warehouse, campaign_id: str,
                 key = ("id", value)
                 if key not in known or campaign_of == campaign_id or unfinished:
                     known[key] = (campaign_of, unfinished)
-    now = now_utc()
+    now = now or now_utc()
     rows_out = []
     for lead in leads.values():
         matches = [known[("id", v)] for v in (lead.lead_id, lead.provider_id,

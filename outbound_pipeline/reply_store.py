@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from outbound_pipeline import clock
 from outbound_pipeline.replies.classifier import Classification, Classifier, Reply
 from outbound_pipeline.replies.cleaning import clean_reply
 from outbound_pipeline.warehouse import Warehouse
@@ -226,7 +227,7 @@ def classify_due(warehouse: Warehouse, classifier: Classifier,
         result.classify_seconds += time.perf_counter() - started
         by_hash = {h: _result_row(c) for h, c in zip(to_classify, fresh, strict=True)}
         result.classified += len(fresh)
-        classified_at = datetime.now(UTC)
+        classified_at = clock.now()
         rows = []
         for reply, clean, h in zip(batch, cleaned, hashes, strict=True):
             first_index = to_classify.get(h)

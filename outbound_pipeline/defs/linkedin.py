@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from outbound_pipeline import clock
 from outbound_pipeline.defs.events import WEBHOOK_EVENTS, landed_event_types
 from outbound_pipeline.defs.resources import (
     OWNERS,
@@ -59,7 +60,7 @@ class LinkedInStepsConfig(dg.Config):
 
 def _now(config: LinkedInStepsConfig) -> datetime:
     if not config.now:
-        return datetime.now(UTC)
+        return clock.now()
     try:
         parsed = datetime.fromisoformat(config.now)
     except ValueError:
@@ -182,7 +183,7 @@ def build_linkedin_defs(settings: Settings) -> dg.Definitions:
                                 connections: ConnectionsResource) -> None:
         clients = _Clients(connections)
         try:
-            found = detect(warehouse.warehouse, clients, datetime.now(UTC), poll=False)
+            found = detect(warehouse.warehouse, clients, clock.now(), poll=False)
         except PlatformError as exc:
             raise dg.Failure(description=str(exc)) from None
         finally:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import dagster as dg
+
+from outbound_pipeline import clock
 
 SYNC_ASSETS = dg.AssetSelection.groups("smartlead") - dg.AssetSelection.assets(
     dg.AssetKey(["raw", "smartlead", "campaign_leads"]),
@@ -39,7 +41,7 @@ smartlead_leads_job = dg.define_asset_job(
 )
 def smartlead_enrollment_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """Captures the funnel late in the UTC day, for that day's partition."""
-    when = context.scheduled_execution_time or datetime.now(UTC)
+    when = context.scheduled_execution_time or clock.now()
     day = when.astimezone(UTC).date().isoformat()
     return dg.RunRequest(run_key=f"enrollment-{day}", partition_key=day)
 

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from outbound_pipeline import clock
+
 RULES_VERSION = "1"
 
 
@@ -378,7 +380,7 @@ def _to_date(match: re.Match[str], shape: str, received_on: date | None) -> date
             month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), _year(groups[2])
         if year is not None:
             return date(year, month, day)
-        reference = received_on or date.today()
+        reference = received_on or clock.today()
         candidate = date(reference.year, month, day)
         if candidate < reference - timedelta(days=14):
             candidate = date(reference.year + 1, month, day)

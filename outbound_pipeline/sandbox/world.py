@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from outbound_pipeline import clock
 from outbound_pipeline.copy_text import html_to_text
 from outbound_pipeline.sandbox.replies import (
     Person,
@@ -113,7 +114,7 @@ class WorldConfig:
         """This config with ``end_date`` fixed (the only place the clock is read)."""
         if self.end_date is not None:
             return self
-        return replace(self, end_date=datetime.now(UTC).date())
+        return replace(self, end_date=clock.now().date())
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

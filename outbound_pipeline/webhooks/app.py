@@ -32,7 +32,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from outbound_pipeline import clock
 from outbound_pipeline.connections import load_connections
 from outbound_pipeline.platforms.smartlead import webhooks as smartlead
 from outbound_pipeline.settings import Settings, load_settings
@@ -148,7 +148,7 @@ class Receiver:
         self.store = LandingStore(config.landing_dir)
         self.appender: DurableAppender | None = None
         self.counts: Counter[str] = Counter()
-        self.started = time.time()
+        self.started = time.monotonic()
 
     # lifecycle
 
@@ -185,7 +185,7 @@ class Receiver:
         return JSONResponse({
             "status": "ok",
             "pid": os.getpid(),
-            "uptime_seconds": round(time.time() - self.started, 1),
+            "uptime_seconds": round(time.monotonic() - self.started, 1),
             "landing_dir": str(self.config.landing_dir),
             "open_segment_bytes": writer.open_bytes if writer else 0,
             "segments_sealed": writer.sealed_count if writer else 0,
@@ -242,7 +242,7 @@ class Receiver:
         except Refusal as refusal:
             return self._refuse(refusal, source)
 
-        received_at = datetime.now(UTC).isoformat()
+        received_at = clock.now().isoformat()
         keys = []
         lines = []
         for event, part in events:

@@ -13,9 +13,10 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from outbound_pipeline import clock
 from outbound_pipeline.warehouse import Warehouse
 from outbound_pipeline.webhooks.events import EVENT_COLUMNS, Event, timestamp
 from outbound_pipeline.webhooks.landing import LandingStore
@@ -132,7 +133,7 @@ def load_segments(warehouse: Warehouse, store: LandingStore, segment_ids: list[s
             rows.setdefault(row["event_key"], row)  # a redelivery inside one segment
         if before_segment is not None:
             before_segment(segment_id)
-        loaded_at = datetime.now(UTC)
+        loaded_at = clock.now()
         new_keys = _merge(warehouse, list(rows.values()), segment_id, len(records), loaded_at,
                           run_id)
         result.segments_loaded.append(segment_id)

@@ -35,6 +35,7 @@ FIXED_DELAY_SECONDS = 0.15
 FIXED_SAMPLE = 40
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 WEDNESDAY = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+ENROLLED = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # the Friday before, whatever today is
 CAMPAIGNS = """
 accounts:
   - {{account_id: {account}, connection: linkedin, timezone: Europe/London,
@@ -79,7 +80,7 @@ def _setup(sandbox: SandboxProcess, folder: Path, url: str, leads: int):
         account=truth["accounts"][0]["id"])))
     enrol_leads(warehouse, "bench", [
         {"linkedin_url": f"https://www.linkedin.com/in/{p['public_identifier']}/",
-         "first_name": p["first_name"]} for p in truth["prospects"][:leads]])
+         "first_name": p["first_name"]} for p in truth["prospects"][:leads]], now=ENROLLED)
     return connection, warehouse
 
 
@@ -114,6 +115,8 @@ def measure(workdir: Path, engines: dict[str, str]) -> dict[str, Any]:
                 second_seconds = time.perf_counter() - started
                 second_requests = client.stats.requests - before
                 rate_limited += client.stats.rate_limited
+            machine.check_work(engine, "invitations", asked=LEADS, done=sent.invites_sent)
+            machine.check_work(engine, "first messages", asked=1, done=messages.messages_sent)
             results["runs"].append({
                 "engine": engine, "invites": sent.invites_sent,
                 "requests": first_requests, "rate_limited": rate_limited,
@@ -139,8 +142,10 @@ def measure(workdir: Path, engines: dict[str, str]) -> dict[str, Any]:
             sandbox.unipile_clock(MONDAY)
             started = time.perf_counter()
             detect(warehouse, lambda _: client, MONDAY)
-            send_due(warehouse, lambda _: client, MONDAY)
+            fixed_sent = send_due(warehouse, lambda _: client, MONDAY)
             fixed_seconds = time.perf_counter() - started
+            machine.check_work("fixed delay", "invitations", asked=FIXED_SAMPLE,
+                       done=fixed_sent.invites_sent)
             fixed_requests = client.stats.requests
     per_request = fixed_seconds / fixed_requests
     results["fixed"] = {"delay": FIXED_DELAY_SECONDS, "sample": FIXED_SAMPLE,

@@ -1,10 +1,11 @@
-"""A one-line description of the machine a benchmark ran on."""
+"""The machine a benchmark ran on, and the check that a run did its work before it is timed."""
 
 from __future__ import annotations
 
 import os
 import platform
-from datetime import UTC, datetime
+
+from outbound_pipeline import clock
 
 
 def describe() -> str:
@@ -31,4 +32,16 @@ def describe() -> str:
 
 
 def today() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return clock.now().strftime("%Y-%m-%d %H:%M UTC")
+
+
+class BenchmarkDidNoWork(RuntimeError):
+    """A benchmark run did less than it was asked: its timing would measure nothing."""
+
+
+def check_work(what: str, kind: str, *, asked: int, done: int) -> None:
+    """Refuses to record a figure for a run that did less than it was asked (at least
+    ``asked`` of ``kind``)."""
+    if done < asked:
+        raise BenchmarkDidNoWork(f"{what}: {done} {kind} done where at least {asked} were "
+                                 "asked for; no figure is recorded")

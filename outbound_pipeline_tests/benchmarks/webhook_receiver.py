@@ -35,10 +35,12 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from outbound_pipeline import clock
 
 CONNECTIONS = 32
 WARMUP_SECONDS = 3.0
@@ -62,7 +64,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def smartlead_payload(number: int, run: str) -> dict[str, Any]:
     """A Smartlead ``EMAIL_SENT`` webhook body; ``number`` makes the event new."""
-    now = datetime.now(UTC)
+    now = clock.now()
     lead = 100_000 + number
     return {
         "event_type": "EMAIL_SENT",
@@ -487,7 +489,7 @@ def lag(workdir: Path) -> dict[str, Any]:
                 runs.append({"segments": segments, "seconds": ended - begun,
                              "load_s": steps.get("landing__webhook_events"),
                              "dbt_s": steps.get("dbt_models"),
-                             "finished_at": datetime.now(UTC), "success": result.success})
+                             "finished_at": clock.now(), "success": result.success})
                 missed = math.floor((ended - started) / interval) - math.floor(
                     (begun - started) / interval)
                 skipped_in_flight += max(0, missed)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from outbound_pipeline import clock
 from outbound_pipeline.connections import load_connections
 from outbound_pipeline.lead_store import (
     AUDIT,
@@ -167,7 +168,7 @@ def test_a_failed_push_stays_held_and_a_retry_succeeds(pushing):
     assert all(v[2] == 1 and "server error" in v[3] for v in found.values())
     assert pushing.push().requests == 0  # not due yet: backoff
     pushing.sandbox.set_faults(None)
-    later = datetime.now(UTC) + timedelta(hours=2)
+    later = clock.now() + timedelta(hours=2)
     result = pushing.push(now=later)
     assert result.pushed == 5
     assert status_counts(pushing.warehouse) == {"ACTIVE": 5}
@@ -180,7 +181,7 @@ def test_retries_end_in_failed_after_the_limit_and_a_manual_retry_reroutes(pushi
         id="gone", connection=pushing.connection.name, persona="VP Sales",
         campaign_id="999999999", priority=1)])
     import_leads(pushing.warehouse, [lead("f@acme-corp.com")])
-    when = datetime.now(UTC)
+    when = clock.now()
     for _ in range(3):
         pushing.push(now=when, max_attempts=3)
         when += timedelta(days=1)
@@ -202,7 +203,7 @@ def test_while_smartlead_is_down_an_unknown_outcome_is_never_pushed_again(pushin
     pushing.rules(("VP Sales", 0, 0, 1))
     import_leads(pushing.warehouse, [lead("d@acme-corp.com")])
     pushing.sandbox.set_faults(FaultConfig(p_5xx=1.0))
-    when = datetime.now(UTC)
+    when = clock.now()
     before = pushing.posts()
     for _ in range(3):
         pushing.push(now=when)
@@ -247,7 +248,7 @@ def test_ten_thousand_leads_end_in_one_terminal_state_each_none_lost_none_pushed
     pushing.sandbox.set_faults(FaultConfig(p_5xx=0.05, seed=3))
     result = import_leads(pushing.warehouse, leads)
     assert result.new == 10_000
-    when = datetime.now(UTC)
+    when = clock.now()
     for _ in range(12):
         pushing.push(now=when, max_attempts=10)
         when += timedelta(days=1)
@@ -321,8 +322,8 @@ def test_push_leads_job_takes_intake_from_the_receiver_and_pushes(
         accepted = httpx.post(url, json=body, headers={"X-API-Key": "ingest-key"})
         assert accepted.status_code == 200, accepted.text
         store = LandingStore(settings.landing_dir)
-        deadline = datetime.now(UTC) + timedelta(seconds=20)
-        while not store.sealed_after(None) and datetime.now(UTC) < deadline:
+        deadline = clock.now() + timedelta(seconds=20)
+        while not store.sealed_after(None) and clock.now() < deadline:
             import time
 
             time.sleep(0.1)

@@ -41,7 +41,8 @@ def linkedin(tmp_path: Path, duckdb_warehouse, monkeypatch):
         save_campaigns(duckdb_warehouse, load_campaigns(campaigns.read_text()))
         enrol_leads(duckdb_warehouse, "cfo", [
             {"provider_id": p["provider_id"], "first_name": p["first_name"],
-             "company": p["company"]} for p in truth["prospects"][:20]])
+             "company": p["company"]} for p in truth["prospects"][:20]],
+            now=datetime(2026, 11, 20, 18, 0, tzinfo=UTC))
         yield sandbox, settings
 
 

@@ -43,6 +43,8 @@ WORLD = WorldConfig(seed=5, n_accounts=1, n_campaigns=4, n_leads=600, days=30,
                     end_date=date(2026, 11, 20))
 SPEED = 50.0
 MONDAY = date(2026, 11, 23)
+# Leads are enrolled on the Friday evening before the timeline starts, whatever today's date is.
+ENROLLED = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 CAMPAIGNS = """
 accounts:
@@ -97,7 +99,7 @@ class LinkedIn:
             else:
                 row[by] = p[by]
             rows.append(row)
-        result = enrol_leads(warehouse, "cfo", rows)
+        result = enrol_leads(warehouse, "cfo", rows, now=ENROLLED)
         assert result.enrolled == leads and not result.refused
         self._client: UnipileClient | None = None
 
@@ -371,12 +373,13 @@ def test_bad_leads_are_refused_or_failed_clearly_and_never_sent(unipile_sandbox,
         {"provider_id": spare["provider_id"], "first_name": spare["first_name"]},  # no company
         {"provider_id": li.prospects[0]["provider_id"], "first_name": "Again",
          "company": "Twice"},
-    ])
+    ], now=ENROLLED)
     # the last row is the first prospect again, by another identifier: only the profile
     # lookup at invitation time can tell
     assert result.enrolled == 2 and result.already_enrolled == 0
     assert [r.split(":")[0] for r in result.refused] == ["row 1", "row 2"]
-    again = enrol_leads(duckdb_warehouse, "cfo", [{"provider_id": spare["provider_id"]}])
+    again = enrol_leads(duckdb_warehouse, "cfo", [{"provider_id": spare["provider_id"]}],
+                        now=ENROLLED)
     assert again.already_enrolled == 1 and again.enrolled == 0
     assert "linkedin_url" in result.refused[0] and "linkedin.com/in/" in result.refused[1]
     with pytest.raises(ValueError, match="no LinkedIn campaign 'nope'"):

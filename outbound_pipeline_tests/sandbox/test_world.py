@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from outbound_pipeline import clock
 from outbound_pipeline.sandbox.world import (
     BLOCKED,
     COMPLETED,
@@ -60,7 +61,7 @@ def test_another_seed_gives_another_world(small: World) -> None:
 
 def test_end_date_defaults_to_today_utc() -> None:
     world = generate_world(WorldConfig(n_accounts=1, n_campaigns=3, n_leads=60, days=20))
-    assert world.end_date == datetime.now(UTC).date()
+    assert world.end_date == clock.now().date()
     assert all(s.sent_time < world.cutoff for s in world.sends)
 
 

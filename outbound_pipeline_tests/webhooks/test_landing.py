@@ -7,11 +7,11 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from outbound_pipeline import clock
 from outbound_pipeline.definitions import build_definitions
 from outbound_pipeline.warehouse import Warehouse
 from outbound_pipeline.webhooks.landing import LandingStore, SegmentWriter
@@ -24,7 +24,7 @@ from outbound_pipeline_tests.webhooks import payloads
 def landed_line(payload: dict, source: str = "smartlead") -> bytes:
     event, part = events_of(source, payload)[0]
     record = {"event_key": event.key(part), "source": source, "connection": "acme",
-              "received_at": datetime.now(UTC).isoformat(), "payload": part}
+              "received_at": clock.now().isoformat(), "payload": part}
     return (json.dumps(record) + "\n").encode()
 
 

@@ -2,7 +2,7 @@
 
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 import dagster as dg
@@ -10,6 +10,7 @@ import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.extract.source import DltSource
 
+from outbound_pipeline import clock
 from outbound_pipeline.defs.ingest import RawTableTranslator
 from outbound_pipeline.defs.resources import (
     OWNERS,
@@ -111,7 +112,7 @@ def _spec_pipeline(name: str, settings: Settings) -> dlt.Pipeline:
 
 
 def _today() -> str:
-    return datetime.now(UTC).date().isoformat()
+    return clock.now().date().isoformat()
 
 
 def build_smartlead_defs(settings: Settings) -> dg.Definitions:
@@ -202,7 +203,7 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
         yield from _run_source(
             context, dlt, connections, warehouse.pipeline("smartlead_enrollment", DATASET),
             lambda clients: smartlead_enrollment_source(
-                clients, snapshot_date=datetime.now(UTC).date()),
+                clients, snapshot_date=clock.now().date()),
             warehouse.warehouse,
         )
 

@@ -43,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from outbound_pipeline import clock
 from outbound_pipeline.platforms.smartlead.simulator_webhooks import (
     SmartleadWebhooks,
     WebhookSettings,
@@ -269,7 +270,7 @@ class SmartleadSimulator:
         if not candidates:
             ticker.skipped += 1
             return
-        at = max(datetime.now(UTC), world.clock)
+        at = max(clock.now(), world.clock)
         try:
             world.add_activity(rng.choice(candidates), ticker.sends, ticker.replies, at)
         except ValueError:
@@ -738,7 +739,7 @@ class SmartleadSimulator:
         # The check and the insert happen in one step under the state lock (and between two
         # awaits of the event loop), so concurrent pushes of one address add it once.
         with self.state.lock:
-            at = max(datetime.now(UTC), world.clock)
+            at = max(clock.now(), world.clock)
             result = world.add_leads(campaign.id, leads, settings, at)
         return {
             "ok": True,

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from outbound_pipeline import clock
 from outbound_pipeline.copy_text import html_to_text
 from outbound_pipeline.sandbox.webhook_delivery import WebhookDelivery
 from outbound_pipeline.sandbox.world import Campaign, Lead, Reply, Send, World
@@ -297,7 +298,7 @@ class SmartleadWebhooks:
     ) -> None:
         self.settings = settings
         self.webhook_id = webhook_id
-        self.payloads = SmartleadPayloads(world, settings, webhook_id, datetime.now(UTC))
+        self.payloads = SmartleadPayloads(world, settings, webhook_id, clock.now())
         self.delivery = WebhookDelivery(
             settings.url,
             secret_key=settings.secret_key if settings.sign else None,

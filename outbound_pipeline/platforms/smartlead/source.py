@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
+from outbound_pipeline import clock
 from outbound_pipeline.connections import Connection
 from outbound_pipeline.copy_text import html_to_text, personalization_variables, preview
 from outbound_pipeline.http import ClientPool
@@ -375,7 +376,7 @@ def smartlead_source(
     - ``message_history``: the full thread of every lead that replied.
     """
     plan = CampaignPlan(clients)
-    day = today or datetime.now(UTC).date()
+    day = today or clock.now().date()
 
     @dlt.resource(
         name="campaigns", write_disposition="merge", primary_key=("connection", "campaign_id"),

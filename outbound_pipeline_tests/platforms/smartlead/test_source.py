@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pytest
 
+from outbound_pipeline import clock
 from outbound_pipeline.platforms.smartlead.client import SmartleadClient
 from outbound_pipeline.sandbox.faults import FaultConfig
 from outbound_pipeline_tests.conftest import TEST_WORLD, connect_sandbox
@@ -243,11 +244,10 @@ def test_reconciliation_check_reports_a_mismatch(shared_sandbox, duckdb_warehous
 
 def test_enrollment_snapshot_is_today_only(shared_sandbox, duckdb_warehouse, tmp_path,
                                            monkeypatch):
-    from datetime import UTC, datetime
 
     env = connect_sandbox(shared_sandbox, tmp_path, monkeypatch)
     settings = settings_for(tmp_path, duckdb_warehouse, env.connections_path)
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     past = run_job(settings, "smartlead_enrollment_snapshot_job", raise_on_error=False,
                    partition_key=(today - timedelta(days=3)).isoformat())
     assert not past.success
