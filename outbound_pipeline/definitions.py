@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from outbound_pipeline.defs.checks import daily_series_match_window_totals
+from outbound_pipeline.defs.dagster_clock import follow_project_clock
 from outbound_pipeline.defs.events import build_events_defs
 from outbound_pipeline.defs.ingest.smartlead import build_smartlead_defs
 from outbound_pipeline.defs.ingest.unipile import build_unipile_defs
@@ -24,6 +25,7 @@ from outbound_pipeline.settings import Settings, load_settings
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
+    follow_project_clock()
     transform = build_transform_defs(settings)
     return dg.Definitions.merge(
         build_smartlead_defs(settings),
