@@ -648,6 +648,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=dev)
 
     args = parser.parse_args(argv)
+    try:
+        clock.shift_seconds()  # read once: a bad OUTBOUND_TIME_SHIFT stops here, named
+    except clock.ClockError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return int(args.func(args) or 0)
 
 

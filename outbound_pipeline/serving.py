@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import IO, Any
 
+from outbound_pipeline import clock
+
 READY_PREFIX = "READY "
 START_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 5.0
@@ -89,6 +91,7 @@ class ChildServer:
             raise RuntimeError(f"{self.name} already started")
         # The child's stderr goes to a file (closed in stop()) so a crash can be reported.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        clock.shift_seconds()  # an OUTBOUND_TIME_SHIFT instant becomes the offset children share
         env = None if self.env is None else {**os.environ, **self.env}
         process = subprocess.Popen(
             self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
