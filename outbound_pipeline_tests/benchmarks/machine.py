@@ -28,7 +28,17 @@ def describe() -> str:
     except OSError:
         pass
     return (f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+            f"{platform.release()}, Python {platform.python_version()}, {load()}")
+
+
+def load() -> str:
+    """The machine's load average (1, 5 and 15 minutes) as the benchmark starts: the machine is
+    shared, so absolute times are read beside it and only ratios from one run are compared."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
 
 
 def today() -> str:
