@@ -563,12 +563,13 @@ def docs(args: argparse.Namespace) -> int:
     """dbt docs for the configured warehouse: generate, then serve unless --no-serve."""
     import subprocess
 
+    from outbound_pipeline.executables import dbt_executable
     from outbound_pipeline.settings import DBT_PROJECT_DIR
     from outbound_pipeline.warehouse import Warehouse
 
     settings = load_settings()
     env = {**os.environ, **Warehouse.from_url(settings.warehouse_url).dbt_env()}
-    dbt = str(Path(sys.executable).parent / "dbt")
+    dbt = dbt_executable()
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     subprocess.run([dbt, "docs", "generate", *common], env=env, check=True)
     print(f"dbt docs written to {DBT_PROJECT_DIR / 'target' / 'index.html'}")
@@ -602,7 +603,9 @@ def dev(args: argparse.Namespace) -> int:
         _use_sandbox_connections(settings, json.loads(keys_file.read_text()))
         print(f"Using the sandbox connections in {sandbox_dir(settings)}")
     extra = args.dagster_args[1:] if args.dagster_args[:1] == ["--"] else args.dagster_args
-    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w",
+    from outbound_pipeline.executables import environment_executable
+
+    command = [environment_executable("dagster"), "dev", "-w",
                str(PROJECT_ROOT / "workspace.yaml"), *extra]
     os.execv(command[0], command)
     return 0  # pragma: no cover

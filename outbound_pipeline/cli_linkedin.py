@@ -5,7 +5,8 @@
 - ``enrol CAMPAIGN FILE.csv`` (or ``--table schema.table``): enrols the rows (``linkedin_url``
   or ``public_identifier`` / ``provider_id`` / ``member_id``, plus ``first_name``, ``company``,
   ... and any column a template uses). Refused rows are listed; the others are enrolled once.
-- ``status``: leads per campaign and status, and today's use of each account's limits.
+- ``status [--now ISO]``: leads per campaign and status, and each account's use of its limits on
+  its local day (today, or at ``--now``: an instant with its offset, or a date).
 - ``run [--now ISO] [--no-poll]``: runs ``linkedin_steps`` now.
 """
 
@@ -16,6 +17,7 @@ import csv
 import io
 import re
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from outbound_pipeline import clock
@@ -33,8 +35,10 @@ def add_arguments(commands) -> None:
     e.add_argument("file", type=Path, nargs="?", help="a CSV file with a header row")
     e.add_argument("--table", help="a warehouse table or view instead, e.g. staging.my_leads")
     e.set_defaults(func=enrol)
-    sub.add_parser("status", help="leads by status, today's limit use").set_defaults(
-        func=status)
+    t = sub.add_parser("status", help="leads by status, today's limit use")
+    t.add_argument("--now", default="", help="count the limits' use on each account's local "
+                   "day at this ISO-8601 instant, or on this date (YYYY-MM-DD)")
+    t.set_defaults(func=status)
     r = sub.add_parser("run", help="run linkedin_steps now")
     r.add_argument("--now", default="", help="act as of this ISO-8601 instant (sandbox)")
     r.add_argument("--no-poll", action="store_true", help="webhooks only, no polling")
@@ -100,19 +104,39 @@ def enrol(args: argparse.Namespace) -> int:
     return 1 if result.refused and not result.enrolled else 0
 
 
+def _as_of(text: str) -> datetime | date:
+    """``--now``: an ISO-8601 instant with its offset (each account's local day at that
+    instant) or a date (that day for every account); the clock's now when empty."""
+    if not text:
+        return clock.now()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--now must be an ISO-8601 instant or a date, got {text!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"--now needs a UTC offset, e.g. {text}+00:00 (or give a date)")
+    return parsed
+
+
 def status(args: argparse.Namespace) -> int:
     from outbound_pipeline.linkedin_run import account_day
     from outbound_pipeline.linkedin_store import status_counts, stored_accounts, usage
 
+    try:
+        as_of = _as_of(getattr(args, "now", ""))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     wh = _warehouse()
     counts = status_counts(wh)
     if not counts:
         print("no LinkedIn leads enrolled")
     for campaign_id, by_status in counts.items():
         print(f"{campaign_id}: " + ", ".join(f"{k} {v:,}" for k, v in by_status.items()))
-    now = clock.now()
     for account in stored_accounts(wh).values():
-        day = account_day(account, now)
+        day = account_day(account, as_of) if isinstance(as_of, datetime) else as_of
         used = usage(wh, account.account_id, day)
         print(f"account {account.account_id} ({day}, {account.timezone}): invites "
               f"{used['invite']}/{account.daily_invite_limit}, messages "

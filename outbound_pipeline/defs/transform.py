@@ -3,9 +3,7 @@ tables (one lineage graph). Date-partitioned incremental models (tag ``partition
 separate, daily-partitioned asset set; dbt tests become asset checks."""
 
 import os
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -17,14 +15,14 @@ from dagster_dbt import (
     build_dbt_asset_selection,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 from outbound_pipeline.dbt_args import PARTITIONED_TAG, build_args, partition_window
 from outbound_pipeline.defs.resources import OWNERS, WarehouseResource, warehouse_kind
+from outbound_pipeline.executables import dbt_executable
 from outbound_pipeline.settings import DBT_PROJECT_DIR, Settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-"""The environment's own dbt, whether or not the virtualenv is on PATH."""
 LAYERS = ("staging", "intermediate", "analytics")
 EVENT_DRIVEN_TAG = "event_driven"
 """dbt tag of the models rebuilt after each landing load (email_activities, hourly_metrics, ...)."""
@@ -64,12 +62,31 @@ class OutboundDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("description") or f"dbt model {dbt_resource_props['name']}"
 
 
+class EnvironmentDbtPreparer(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparer (``dbt deps`` when needed, ``dbt parse``, under its lock), running
+    the environment's own dbt: the default one looks for ``dbt`` on PATH only."""
+
+    def _dbt(self, project: DbtProject) -> DbtCliResource:
+        return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+    def _prepare_packages(self, project: DbtProject) -> None:
+        self._dbt(project).cli(["deps", "--quiet"], target_path=project.target_path).wait()
+
+    def _prepare_manifest(self, project: DbtProject) -> None:
+        self._dbt(project).cli(self._prepare_project_cli_args,
+                               target_path=project.target_path).wait()
+        self._invalidate_seeds_in_partial_parse(project)
+
+
+PREPARER = EnvironmentDbtPreparer()
+
+
 def _manifest_path():
     """The manifest is prepared at build time (`make` runs `dbt parse`); `dagster dev` refreshes
-    it when models change. A missing manifest is prepared once here, with a note."""
-    DBT_PROJECT.prepare_if_dev()
+    it when models change. A missing manifest is prepared once here."""
+    PREPARER.prepare_if_dev(DBT_PROJECT)
     if not DBT_PROJECT.manifest_path.exists():
-        DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+        PREPARER.prepare(DBT_PROJECT)
     return DBT_PROJECT.manifest_path
 
 
@@ -106,7 +123,8 @@ def build_transform_defs(settings: Settings) -> dg.Definitions:
 
     return dg.Definitions(
         assets=[dbt_models, dbt_daily_models],
-        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
+        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT,
+                                         dbt_executable=dbt_executable())},
     )
 
 

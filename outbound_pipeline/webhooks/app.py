@@ -16,9 +16,10 @@ Endpoints (``POST`` unless noted):
 ``{connection}`` is a connection name from the connections file; the secret is read from the
 connection's ``webhook_secret_env`` variable, else ``OUTBOUND_WEBHOOK_SECRET_<PLATFORM>``.
 The answer is 200 only after the event is written and synced to a landing segment. Refusals store
-nothing: 401 bad signature or secret, 413 body over 1 MiB, 400 not JSON, 422 a lead intake body
-that is not a valid lead list, 404 unknown source, 503 the source's secret is not configured
-(the platform retries later) or the event could not be stored.
+nothing: 401 bad signature or secret, 413 body over 1 MiB, 400 not JSON or JSON nested deeper
+than 64 levels, 422 a lead intake body that is not a valid lead list, 404 unknown source, 405 a
+method other than ``POST`` on an event path (with ``Allow: POST``), 503 the source's secret is
+not configured (the platform retries later) or the event could not be stored.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ MAX_BODY_BYTES = 1024 * 1024
 INGEST_KEY_ENV = "OUTBOUND_INGEST_API_KEY"
 CLAY_SECRET_ENV = "OUTBOUND_CLAY_WEBHOOK_SECRET"
 PLATFORM_SECRET_ENV = "OUTBOUND_WEBHOOK_SECRET_{platform}"
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects a body may have; payloads nest a few levels."""
+
 
 class Refusal(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -208,6 +212,13 @@ class Receiver:
     async def not_found(self, request: Request, exc: Exception) -> JSONResponse:
         return self._refuse(Refusal(404, f"unknown source {request.url.path!r}"))
 
+    async def method_not_allowed(self, request: Request, exc: Exception) -> JSONResponse:
+        allow = (getattr(exc, "headers", None) or {}).get("Allow", "POST")
+        response = self._refuse(Refusal(405, f"{request.method} is not allowed on "
+                                             f"{request.url.path!r}: use {allow}"))
+        response.headers["Allow"] = allow
+        return response
+
     async def _receive(self, request: Request, source: str, platform: str | None,
                        connection: str | None) -> JSONResponse:
         try:
@@ -297,10 +308,35 @@ class Receiver:
 
 
 def _json(body: bytes) -> Any:
+    too_deep = Refusal(400, f"JSON body nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(body)
+        value = json.loads(body)
+    except RecursionError:
+        raise too_deep from None
     except ValueError:
         raise Refusal(400, "body is not valid JSON") from None
+    # Only a body with that many brackets can be that deep; most are never walked.
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _too_deep(value):
+        raise too_deep
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether arrays and objects nest deeper than ``MAX_JSON_DEPTH`` (walked without
+    recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def create_app(config: ReceiverConfig) -> Starlette:
@@ -316,7 +352,8 @@ def create_app(config: ReceiverConfig) -> Starlette:
         Route("/ingest/clay", receiver.clay_intake, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=receiver.lifespan,
-                    exception_handlers={404: receiver.not_found, 405: receiver.not_found})
+                    exception_handlers={404: receiver.not_found,
+                                        405: receiver.method_not_allowed})
     app.state.receiver = receiver
     return app
 

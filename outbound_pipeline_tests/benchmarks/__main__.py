@@ -47,6 +47,7 @@ from outbound_pipeline_tests.benchmarks import (
     load_speed,
     machine,
     replies,
+    sync_pacing,
     webhook_receiver,
 )
 
@@ -79,7 +80,9 @@ def pacing(world: WorldConfig, workdir: Path) -> list[dict]:
             if child.returncode:
                 raise SystemExit(f"sync benchmark child failed ({child.returncode})")
             result = json.loads(out.strip().splitlines()[-1])
-            order = [r["account"] for r in sandbox.requests() if r["status"] != 429]
+            served = sandbox.requests()
+            sync_pacing.check_synced(result, world.n_campaigns, len(served))
+            order = [r["account"] for r in served if r["status"] != 429]
             result["bound_seconds"] = round(schedule_bound(
                 order, result["limit_requests"], result["limit_seconds"]), 2)
             results.append(result)

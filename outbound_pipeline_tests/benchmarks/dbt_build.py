@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from outbound_pipeline.dbt_args import PARTITIONED_TAG
+from outbound_pipeline.executables import dbt_executable
 from outbound_pipeline.settings import DBT_PROJECT_DIR
 from outbound_pipeline.warehouse import Warehouse
+from outbound_pipeline_tests.benchmarks import machine
 
 SCALED_TABLES = ("campaigns", "sequence_variants", "lead_categories", "email_accounts",
                  "campaign_email_accounts", "email_statistics", "mailbox_health",
@@ -38,15 +40,19 @@ def scale(warehouse: Warehouse, copies: int) -> None:
             f"t.{c} || '_copy' || cast(n as varchar)" if c in ("connection", "_dlt_id")
             else f't."{c}"' for c in columns)
         names = ", ".join(f'"{c}"' for c in columns)
+        before = warehouse.query(f"select count(*) from raw_smartlead.{table}")[0][0]
         with warehouse.connect() as con:
             con.execute(
                 f"insert into raw_smartlead.{table} ({names}) select {select} "
                 f"from raw_smartlead.{table} t cross join generate_series(1, {copies - 1}) g(n)")
+        after = warehouse.query(f"select count(*) from raw_smartlead.{table}")[0][0]
+        machine.check_work(f"scaling raw_smartlead.{table}", "rows", asked=before * copies,
+                           done=after)
 
 
 def dbt(warehouse: Warehouse, args: list[str], target: Path) -> float:
     env = {**os.environ, **warehouse.dbt_env()}
-    command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir",
+    command = [dbt_executable(), *args, "--project-dir",
                str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path",
                str(target), "--log-path", str(target / "logs"), "--quiet"]
     started = time.monotonic()
@@ -57,14 +63,30 @@ def dbt(warehouse: Warehouse, args: list[str], target: Path) -> float:
     return elapsed
 
 
+def check_models_built(what: str, target: Path, selected: str | None = None) -> int:
+    """The models a ``dbt build`` wrote into ``target`` all succeeded: as many as the manifest
+    holds (those tagged ``selected`` when given). Returns how many."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    asked = sum(1 for node in manifest["nodes"].values() if node["resource_type"] == "model"
+                and (selected is None or selected in node.get("tags", [])))
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    done = sum(1 for r in results
+               if r["unique_id"].startswith("model.") and r["status"] == "success")
+    machine.check_work(what, "models built", asked=max(asked, 1), done=done)
+    return done
+
+
 def measure(warehouse: Warehouse, workdir: Path, last_day: date) -> dict:
     full = dbt(warehouse, ["build", "--full-refresh"], workdir / "target_full")
+    check_models_built(f"dbt build on {warehouse.kind}", workdir / "target_full")
     activities, statistics = (
         warehouse.query("select count(*) from analytics.email_activities")[0][0],
         warehouse.query("select count(*) from raw_smartlead.email_statistics")[0][0])
     day = {"start_date": last_day.isoformat(), "end_date": last_day.isoformat()}
     incremental = dbt(warehouse, ["build", "--select", "tag:partitioned", "--vars",
                                   json.dumps(day)], workdir / "target_day")
+    check_models_built(f"one-day dbt build on {warehouse.kind}", workdir / "target_day",
+                       selected=PARTITIONED_TAG)
     return {"engine": warehouse.kind, "email_activities": activities,
             "email_statistics": statistics, "full_build_s": round(full, 1),
             "one_day_s": round(incremental, 1)}

@@ -60,8 +60,10 @@ def measure(workdir: Path, engines: dict[str, str]) -> dict[str, Any]:
                                                   persona="VP Sales", campaign_id=campaign,
                                                   priority=1)])
             started = time.perf_counter()
-            import_leads(warehouse, _leads("b", LEADS))
+            intake = import_leads(warehouse, _leads("b", LEADS))
             intake_seconds = time.perf_counter() - started
+            machine.check_work(f"lead intake on {engine}", "leads routed to the campaign",
+                               asked=LEADS, done=intake.assigned)
             time.sleep(2.1)  # a fresh rate-limit window
             clients: list[SmartleadClient] = []
 
@@ -75,6 +77,10 @@ def measure(workdir: Path, engines: dict[str, str]) -> dict[str, Any]:
             result = push_due(warehouse, client_for)
             push_seconds = time.perf_counter() - started
             counts = status_counts(warehouse)
+            machine.check_work(f"lead push on {engine}", "leads pushed", asked=LEADS,
+                               done=result.pushed)
+            machine.check_work(f"lead push on {engine}", "ACTIVE leads", asked=LEADS,
+                               done=counts.get("ACTIVE", 0))
             requests = sum(c.stats.requests for c in clients)
             rate_limited = sum(c.stats.rate_limited for c in clients)
             for c in clients:
@@ -84,9 +90,11 @@ def measure(workdir: Path, engines: dict[str, str]) -> dict[str, Any]:
             sample = [to_smartlead(lead) for lead in _leads("one", ONE_BY_ONE_SAMPLE)]
             with SmartleadClient.for_connection(connection) as client:
                 started = time.perf_counter()
-                for item in sample:
-                    client.add_leads(int(campaign), [item])
+                added = sum(client.add_leads(int(campaign), [item])["upload_count"]
+                            for item in sample)
                 one_seconds = time.perf_counter() - started
+            machine.check_work(f"one request per lead on {engine}", "leads added",
+                               asked=ONE_BY_ONE_SAMPLE, done=added)
             results["runs"].append({
                 "engine": engine, "leads": LEADS, "intake_seconds": round(intake_seconds, 2),
                 "push_seconds": round(push_seconds, 2), "requests": requests,

@@ -17,6 +17,7 @@ from outbound_pipeline.platforms.smartlead.source import (
     statistics_table,
 )
 from outbound_pipeline.warehouse import Warehouse
+from outbound_pipeline_tests.benchmarks import machine
 
 
 def fetch_statistics(clients: list[SmartleadClient]) -> list[pa.Table]:
@@ -24,7 +25,10 @@ def fetch_statistics(clients: list[SmartleadClient]) -> list[pa.Table]:
     pages = (statistics_table(client.connection, int(campaign["id"]), page, set())
              for client in clients for campaign in client.campaigns()
              for page in client.statistics(int(campaign["id"])))
-    return list(arrow_batches(pages))
+    tables = list(arrow_batches(pages))
+    machine.check_work("statistics fetch", "rows", asked=1,
+                       done=sum(t.num_rows for t in tables))
+    return tables
 
 
 def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> float:
@@ -42,7 +46,10 @@ def dlt_load(warehouse: Warehouse, tables: list[pa.Table], workdir: Path) -> flo
     if warehouse.arrow_file_format:
         resource.apply_hints(file_format=warehouse.arrow_file_format)
     pipeline.run(resource).raise_on_failed_jobs()
-    return time.monotonic() - started
+    elapsed = time.monotonic() - started
+    _check_rows(f"dlt load into {warehouse.kind}", warehouse,
+                f"{pipeline.dataset_name}.email_statistics", tables)
+    return elapsed
 
 
 def plain_duckdb(warehouse: Warehouse, table: pa.Table) -> float:
@@ -50,7 +57,9 @@ def plain_duckdb(warehouse: Warehouse, table: pa.Table) -> float:
         started = time.monotonic()
         con.register("incoming", table)
         con.execute("create or replace table plain_email_statistics as select * from incoming")
-        return time.monotonic() - started
+        elapsed = time.monotonic() - started
+    _check_rows("plain CREATE TABLE AS", warehouse, "plain_email_statistics", [table])
+    return elapsed
 
 
 def plain_postgres_copy(warehouse: Warehouse, table: pa.Table) -> float:
@@ -66,7 +75,16 @@ def plain_postgres_copy(warehouse: Warehouse, table: pa.Table) -> float:
             for row in rows:
                 copy.write_row([row[n] for n in names])
         con.commit()
-        return time.monotonic() - started
+        elapsed = time.monotonic() - started
+    _check_rows("plain COPY", warehouse, "plain_email_statistics", [table])
+    return elapsed
+
+
+def _check_rows(what: str, warehouse: Warehouse, table: str, tables: list[pa.Table]) -> None:
+    """Every generated row is in ``table`` once the timed load is over."""
+    loaded = warehouse.query(f"select count(*) from {table}")[0][0]
+    machine.check_work(what, "rows loaded", asked=sum(t.num_rows for t in tables),
+                       done=loaded)
 
 
 def _pg_type(arrow_type: pa.DataType) -> str:

@@ -63,13 +63,22 @@ def _sandbox_replies(n: int) -> tuple[list[str], list[str]]:
     return texts, kinds
 
 
-def _rate(run: Callable[[], Any], replies: int) -> dict[str, float]:
+def _rate(run: Callable[[], list], replies: int, what: str,
+          counted: Callable[[list], int] = len) -> dict[str, float]:
+    """Replies/s of ``run()``, which must return one result per reply (``counted`` says how
+    many of its results count as done)."""
     run()  # warm up (the model trains on first use)
     wall, cpu = time.perf_counter(), time.process_time()
-    run()
+    done = run()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    machine.check_work(what, "replies", asked=replies, done=counted(done))
     return {"replies": replies, "seconds": round(wall, 3),
             "per_second": round(replies / wall), "cpu_per_second": round(replies / cpu)}
+
+
+def _not_fallen_back(results: list) -> int:
+    """Results the remote API gave (a reply empty after cleaning is never sent, and counts)."""
+    return sum(1 for r in results if "fallback_reason" not in r.explanation)
 
 
 def draw_confusion(quality: Evaluation, path: Path = IMAGE) -> Path:
@@ -109,6 +118,8 @@ def measure(workdir: Path) -> dict[str, Any]:
     held_out = of_split(labelled, "test")
     classifier = embedded_classifier()
     quality = evaluate(classifier, [e.text for e in held_out], [e.category for e in held_out])
+    machine.check_work("held-out quality", "replies classified", asked=max(len(held_out), 1),
+                       done=quality.examples)
     by_language = {}
     for language in sorted({e.language for e in held_out}):
         part = [e for e in held_out if e.language == language]
@@ -116,6 +127,8 @@ def measure(workdir: Path) -> dict[str, Any]:
             classifier, [e.text for e in part], [e.category for e in part]).macro_f1, 3)
     sandbox_texts, sandbox_kinds = _sandbox_replies(2_000)
     sandbox = evaluate(classifier, sandbox_texts, sandbox_kinds)
+    machine.check_work("sandbox replies", "replies classified", asked=len(sandbox_texts),
+                       done=sandbox.examples)
     print("  reply classifier: quality measured, drawing the confusion matrix …", flush=True)
     image = draw_confusion(quality)
 
@@ -123,13 +136,12 @@ def measure(workdir: Path) -> dict[str, Any]:
     texts = [corpus[i % len(corpus)] for i in range(SPEED_REPLIES)]
     cleaned = [clean_reply(t) for t in texts]
     replies = [Reply(c) for c in cleaned]
-    speed = {
-        "embedded (clean + rules + model)": _rate(
-            lambda: classifier.classify([Reply.of_text(t) for t in texts]), len(texts)),
-        "cleaning only": _rate(lambda: [clean_reply(t) for t in texts], len(texts)),
-        "rules + model on cleaned text": _rate(lambda: classifier.classify(replies),
-                                               len(texts)),
-    }
+    speed = {name: _rate(run, len(texts), name) for name, run in (
+        ("embedded (clean + rules + model)",
+         lambda: classifier.classify([Reply.of_text(t) for t in texts])),
+        ("cleaning only", lambda: [clean_reply(t) for t in texts]),
+        ("rules + model on cleaned text", lambda: classifier.classify(replies)),
+    )}
     print("  reply classifier: remote APIs against the local fake …", flush=True)
     remote_texts = texts[:REMOTE_REPLIES]
     with classifier_api_process(KEY) as api:
@@ -140,7 +152,7 @@ def measure(workdir: Path) -> dict[str, Any]:
                                       retry=RetryPolicy(max_attempts=2))
             speed[label] = _rate(
                 lambda remote=remote: remote.classify([Reply.of_text(t) for t in remote_texts]),
-                len(remote_texts))
+                len(remote_texts), label, counted=_not_fallen_back)
             speed[label]["fallbacks"] = remote.fallbacks
             remote.close()
     return {"when": machine.today(), "machine": machine.describe(), "quality": quality,

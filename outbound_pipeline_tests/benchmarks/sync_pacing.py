@@ -20,6 +20,7 @@ from outbound_pipeline.connections import load_connections
 from outbound_pipeline.platforms.smartlead.client import SmartleadClient
 from outbound_pipeline.platforms.smartlead.source import SmartleadClients, smartlead_source
 from outbound_pipeline.warehouse import Warehouse
+from outbound_pipeline_tests.benchmarks import machine
 
 SEED_FIXED_DELAY = 0.350
 
@@ -42,6 +43,18 @@ class FixedDelay:
 
     def block_for(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+def check_synced(result: dict, campaigns: int, served: int) -> None:
+    """Before a sync's time is recorded: every campaign of the world landed, with its sent
+    emails, and the sandbox served the requests the client counted."""
+    what = f"{result['approach']} sync"
+    machine.check_work(what, "campaigns", asked=campaigns,
+                       done=result["rows"].get("campaigns", 0))
+    machine.check_work(what, "email statistics rows", asked=1,
+                       done=result["rows"].get("email_statistics", 0))
+    machine.check_work(what, "requests served by the sandbox", asked=result["requests"],
+                       done=served)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from outbound_pipeline import clock
+from outbound_pipeline_tests.benchmarks import machine
 
 CONNECTIONS = 32
 WARMUP_SECONDS = 3.0
@@ -304,6 +305,21 @@ def _result(child: subprocess.Popen[str]) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def offered_requests(rate: float, warmup: float, seconds: float) -> int:
+    """How many requests an open loop at ``rate`` is due to send over ``warmup + seconds``."""
+    return math.ceil(rate * (warmup + seconds))
+
+
+def check_sent(what: str, result: dict[str, Any]) -> None:
+    """The load generator did its part: the open loop sent every request that fell due, and
+    either loop had answers 200 inside its measured window."""
+    if result["offered_per_s"] is not None:
+        machine.check_work(what, "requests sent", asked=offered_requests(
+            result["offered_per_s"], result["warmup_s"], result["seconds"]), done=result["sent"])
+    machine.check_work(what, "events accepted in the measured window", asked=1,
+                       done=result["measured_ok"])
+
+
 def _receiver_env(landing: Path, connections: Path, data_dir: Path, secret: str,
                   ) -> dict[str, str]:
     return {"OUTBOUND_CONNECTIONS": str(connections), "OUTBOUND_LANDING_DIR": str(landing),
@@ -396,6 +412,8 @@ def throughput(workdir: Path) -> dict[str, Any]:
         answered = _health(receiver.urls["receiver"])["responses"].get("200", 0)
     finally:
         receiver.stop()
+    check_sent("closed loop", closed)
+    check_sent("open loop", offered)
     store = LandingStore(landing)
     segments = store.sealed_after(None)
     keys: set[str] = set()
@@ -406,6 +424,8 @@ def throughput(workdir: Path) -> dict[str, Any]:
         keys.update(r["event_key"] for r in records)
     left_open = sum(p.read_bytes().count(b"\n") for p in store.open_dir.glob("*.jsonl"))
     ok = closed["ok"] + offered["ok"]
+    machine.check_work("receiver throughput", "events landed in sealed segments", asked=ok,
+                       done=events)
     return {"closed": closed, "open": offered, "ok": ok, "receiver_200": answered,
             "sealed_events": events, "distinct_keys": len(keys), "segments": len(segments),
             "left_open": left_open, "filesystem": filesystem_of(landing),
@@ -509,13 +529,18 @@ def lag(workdir: Path) -> dict[str, Any]:
     finished = {segment: run["finished_at"] for run in runs for segment in run["segments"]}
     rows = warehouse.query("select segment_id, received_at, loaded_at "
                            "from landing.webhook_events")
+    if sent is None:
+        raise machine.BenchmarkDidNoWork("receive-to-warehouse lag: the sender never finished")
+    check_sent("receive-to-warehouse lag", sent)
+    machine.check_work("receive-to-warehouse lag", "events loaded into landing.webhook_events",
+                       asked=sent["ok"], done=len(rows))
     load_lag = sorted((loaded - received).total_seconds() for _, received, loaded in rows)
     model_lag = sorted((finished[segment] - received).total_seconds()
                        for segment, received, _ in rows)
     return {
         "rate": LAG_RATE, "seconds": LAG_SECONDS, "interval": interval,
         "segment_seconds": settings.landing_segment_seconds, "world_leads": world.n_leads,
-        "sent_ok": sent["ok"] if sent else 0, "loaded": len(rows),
+        "sent_ok": sent["ok"], "loaded": len(rows),
         "ticks": ticks + skipped_in_flight, "skipped_in_flight": skipped_in_flight,
         "runs": len(runs),
         "failed_runs": sum(not r["success"] for r in runs),

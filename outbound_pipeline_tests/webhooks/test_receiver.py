@@ -80,6 +80,63 @@ def test_refusals_say_why_and_store_nothing(receiver, path, body, headers, statu
     assert receiver.landed() == []
 
 
+DEEP_ARRAYS = b"[" * 100_000
+DEEP_OBJECT = json.dumps(json.loads('{"a":' * 100 + "1" + "}" * 100)).encode()
+"""Valid JSON the parser reads, nested deeper than the receiver takes."""
+
+
+@pytest.mark.parametrize("path, body, headers", [
+    ("/webhooks/smartlead/acme", DEEP_ARRAYS, {"X-Smartlead-Signature": signature(
+        SECRETS["OUTBOUND_WEBHOOK_SECRET_SMARTLEAD"], DEEP_ARRAYS)}),
+    ("/webhooks/smartlead/acme", DEEP_ARRAYS, {}),
+    ("/webhooks/replyio/acme_replyio", DEEP_ARRAYS, {"X-Webhook-Secret": "rio-secret-123"}),
+    ("/webhooks/unipile/acme_linkedin/messaging", DEEP_ARRAYS,
+     {"X-Unipile-Secret": "uni-secret-123"}),
+    ("/ingest/leads", DEEP_ARRAYS, {"X-API-Key": "ingest-key-123"}),
+    ("/ingest/clay", DEEP_ARRAYS, {"X-Clay-Signature": signature("clay-secret-123",
+                                                                  DEEP_ARRAYS)}),
+    ("/webhooks/smartlead/acme", DEEP_OBJECT, {"X-Smartlead-Signature": signature(
+        SECRETS["OUTBOUND_WEBHOOK_SECRET_SMARTLEAD"], DEEP_OBJECT)}),
+    ("/ingest/leads", b'{"leads": [{"email": "a@x.com", "extra": ' + DEEP_OBJECT + b"}]}",
+     {"X-API-Key": "ingest-key-123"}),
+])
+def test_a_deeply_nested_body_is_refused_as_bad_json(receiver, path, body, headers):
+    response = receiver.post(path, body, headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "JSON body nested deeper than 64 levels"
+    assert receiver.landed() == []
+    # The receiver is unharmed: it still takes the next event, and never answered 500.
+    assert receiver.smartlead(payloads.smartlead("EMAIL_SENT")).status_code == 200
+    health = receiver.client.get(receiver.url + "/health").json()
+    assert health["responses"] == {"400": 1, "200": 1}
+
+
+def test_a_payload_nested_to_the_limit_is_taken_and_one_level_more_is_not(receiver):
+    nested: object = "deepest"
+    for _ in range(63):  # with the payload object itself, 64 levels
+        nested = {"a": nested}
+    payload = {**payloads.smartlead("EMAIL_SENT"), "extra": nested}
+    assert receiver.smartlead(payload).status_code == 200
+    assert receiver.landed()[0]["payload"]["extra"] == nested
+    deeper = {**payloads.smartlead("EMAIL_REPLY"), "extra": {"a": nested}}
+    assert receiver.smartlead(deeper).status_code == 400
+    assert len(receiver.landed()) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/webhooks/smartlead/acme", "/webhooks/replyio/acme_replyio",
+                                  "/webhooks/unipile/acme_linkedin/users", "/ingest/leads",
+                                  "/ingest/clay"])
+def test_other_methods_than_post_on_an_event_path_are_refused_with_allow(receiver, method,
+                                                                          path):
+    response = receiver.client.request(method, receiver.url + path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {"ok": False,
+                               "error": f"{method} is not allowed on {path!r}: use POST"}
+    assert receiver.landed() == []
+
+
 def test_a_source_without_a_configured_secret_asks_the_platform_to_retry(tmp_path):
     env = receiver_env(tmp_path)
     del env["OUTBOUND_WEBHOOK_SECRET_LEMLIST"]
