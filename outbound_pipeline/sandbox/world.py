@@ -66,8 +66,10 @@ BASE_REPLY_RATE = 0.028
 """Reply probability of a delivered email before the campaign, step and copy effects."""
 QUESTION_LIFT = 1.8
 BOUNCING_MAILBOX_RATE = 0.15
-DECAY_WEEKLY_FACTOR = 0.85
-DECAY_INITIAL_LIFT = 3.0
+DECAY_WEEKLY_FACTOR = 0.9
+DECAY_INITIAL_LIFT = 5.0
+DECAY_CAMPAIGN_WEIGHT = 24.0
+"""The decaying campaign's least share of the leads, relative to a typical campaign's 1."""
 
 _STEP_REPLY_FACTOR = (1.25, 0.9, 0.75, 0.6)
 _OPEN_RATE = 0.44
@@ -1371,7 +1373,7 @@ class _Builder:
             if c.status == "DRAFTED":
                 weight *= 0.25
             if c is decaying:
-                weight = max(weight, 8.0)
+                weight = max(weight, DECAY_CAMPAIGN_WEIGHT)
             weights.append(weight)
         assigned = rng.choices(campaigns, weights, k=self.cfg.n_leads) if campaigns else []
         # Upload times: before the first email, never after "now".

@@ -13,6 +13,7 @@ from outbound_pipeline import clock
 from outbound_pipeline.sandbox.world import (
     BLOCKED,
     COMPLETED,
+    DECAY_WEEKLY_FACTOR,
     POSITIVE_CATEGORY_IDS,
     STARTED,
     STOPPED,
@@ -269,7 +270,8 @@ def test_planted_decaying_variant(default_world: tuple[World, float]) -> None:
     world, _ = default_world
     truth = world.planted["decaying_variant"]
     variant = world.variants[truth["variant_id"]]
-    assert variant.campaign_id == truth["campaign_id"] and truth["weekly_factor"] == 0.85
+    assert variant.campaign_id == truth["campaign_id"]
+    assert truth["weekly_factor"] == DECAY_WEEKLY_FACTOR
     sends = [s for s in world.campaign_sends[variant.campaign_id]
              if s.variant_id == variant.id and not s.bounced]
     first = sends[0].sent_time
