@@ -17,7 +17,27 @@ from outbound_pipeline.settings import PROJECT_ROOT, Settings, load_settings
 
 DEMO_SPEED = 100.0
 DEMO_BACKFILL_DAYS = 90
+LOCAL_DAGSTER_YAML_MARKER = "# Local instance written by `outbound`"
 LOCAL_DAGSTER_YAML = """\
+# Local instance written by `outbound`: SQLite storage (the default) plus one run at a time per
+# concurrency pool, so runs never fight over the DuckDB file or exceed a platform's rate limit.
+# Run monitoring (in the daemon `dagster dev` starts) fails runs stuck starting or canceling and
+# frees the pool slots of runs that ended, so a killed run does not block the next one.
+# `outbound` rewrites this file while it is unchanged; edit it and it is left alone.
+concurrency:
+  pools:
+    default_limit: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 30
+telemetry:
+  enabled: false
+"""
+EARLIER_LOCAL_DAGSTER_YAMLS = ("""\
 # Local instance written by `outbound`: SQLite storage (the default) plus one run at a time per
 # concurrency pool, so runs never fight over the DuckDB file or exceed a platform's rate limit.
 concurrency:
@@ -25,7 +45,8 @@ concurrency:
     default_limit: 1
 telemetry:
   enabled: false
-"""
+""",)
+"""dagster.yaml files earlier versions wrote; one still unchanged is replaced by the current."""
 
 
 def sandbox_dir(settings: Settings) -> Path:
@@ -33,12 +54,19 @@ def sandbox_dir(settings: Settings) -> Path:
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
-    """``DAGSTER_HOME`` as set, or ``.outbound/dagster_home``; writes a dagster.yaml if absent."""
+    """``DAGSTER_HOME`` as set, or ``.outbound/dagster_home``; writes its dagster.yaml if absent
+    or as an earlier version wrote it (a file of the user's own is never touched)."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(LOCAL_DAGSTER_YAML)
+    text = config.read_text() if config.exists() else None
+    if text is None or text in EARLIER_LOCAL_DAGSTER_YAMLS:
+        partial = config.with_name("dagster.yaml.partial")
+        partial.write_text(LOCAL_DAGSTER_YAML)
+        partial.replace(config)
+    elif text.startswith(LOCAL_DAGSTER_YAML_MARKER) and "run_monitoring:" not in text:
+        print(f"Note: {config} was edited and has no run_monitoring section; copy the one "
+              "of deploy/dagster.yaml.", file=sys.stderr)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
