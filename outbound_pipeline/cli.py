@@ -53,9 +53,11 @@ def sandbox_dir(settings: Settings) -> Path:
     return settings.data_dir / "sandbox"
 
 
-def ensure_dagster_home(settings: Settings) -> Path:
+def ensure_dagster_home(settings: Settings, recover: bool = True) -> Path:
     """``DAGSTER_HOME`` as set, or ``.outbound/dagster_home``; writes its dagster.yaml if absent
-    or as an earlier version wrote it (a file of the user's own is never touched)."""
+    or as an earlier version wrote it (a file of the user's own is never touched). Then, unless
+    ``recover`` is false, ends the runs whose process is gone and frees their pool slots
+    (:mod:`outbound_pipeline.run_recovery`), so the command's runs are not blocked by them."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -65,9 +67,13 @@ def ensure_dagster_home(settings: Settings) -> Path:
         partial.write_text(LOCAL_DAGSTER_YAML)
         partial.replace(config)
     elif text.startswith(LOCAL_DAGSTER_YAML_MARKER) and "run_monitoring:" not in text:
-        print(f"Note: {config} was edited and has no run_monitoring section; copy the one "
-              "of deploy/dagster.yaml.", file=sys.stderr)
+        print(f"Note: {config} was edited and has no run_monitoring section; see README "
+              "\"A killed run\" to add it.", file=sys.stderr)
     os.environ["DAGSTER_HOME"] = str(home)
+    if recover:
+        from outbound_pipeline.run_recovery import recover_in_home
+
+        recover_in_home()
     return home
 
 
@@ -128,10 +134,13 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def _run_job(defs, name: str, instance, **kwargs) -> dict[str, dict]:
     """Runs a job in this process on the real instance, so the UI shows it afterwards."""
+    from outbound_pipeline.run_recovery import run_tags
+
     job = defs.resolve_job_def(name)
     run_config = {**QUIET, **kwargs.pop("run_config", {})}
+    tags = {**run_tags(), **(kwargs.pop("tags", None) or {})}
     result = job.execute_in_process(instance=instance, raise_on_error=True,
-                                    run_config=run_config, **kwargs)
+                                    run_config=run_config, tags=tags, **kwargs)
     return _materializations(result)
 
 
@@ -637,7 +646,7 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from outbound_pipeline import cli_leads, cli_linkedin, cli_replies
+    from outbound_pipeline import cli_leads, cli_linkedin, cli_replies, run_recovery
     from outbound_pipeline.webhooks import serve
 
     parser = argparse.ArgumentParser(prog="outbound", description=__doc__)
@@ -670,6 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli_replies.add_arguments(commands)
     cli_leads.add_arguments(commands)
     cli_linkedin.add_arguments(commands)
+    run_recovery.add_arguments(commands)
 
     p = commands.add_parser("dev", help="dagster dev on this project (sandbox keys if present)")
     p.add_argument("dagster_args", nargs=argparse.REMAINDER)
