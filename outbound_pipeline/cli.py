@@ -17,7 +17,27 @@ from outbound_pipeline.settings import PROJECT_ROOT, Settings, load_settings
 
 DEMO_SPEED = 100.0
 DEMO_BACKFILL_DAYS = 90
+LOCAL_DAGSTER_YAML_MARKER = "# Local instance written by `outbound`"
 LOCAL_DAGSTER_YAML = """\
+# Local instance written by `outbound`: SQLite storage (the default) plus one run at a time per
+# concurrency pool, so runs never fight over the DuckDB file or exceed a platform's rate limit.
+# Run monitoring (in the daemon `dagster dev` starts) fails runs stuck starting or canceling and
+# frees the pool slots of runs that ended, so a killed run does not block the next one.
+# `outbound` rewrites this file while it is unchanged; edit it and it is left alone.
+concurrency:
+  pools:
+    default_limit: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 30
+telemetry:
+  enabled: false
+"""
+EARLIER_LOCAL_DAGSTER_YAMLS = ("""\
 # Local instance written by `outbound`: SQLite storage (the default) plus one run at a time per
 # concurrency pool, so runs never fight over the DuckDB file or exceed a platform's rate limit.
 concurrency:
@@ -25,21 +45,35 @@ concurrency:
     default_limit: 1
 telemetry:
   enabled: false
-"""
+""",)
+"""dagster.yaml files earlier versions wrote; one still unchanged is replaced by the current."""
 
 
 def sandbox_dir(settings: Settings) -> Path:
     return settings.data_dir / "sandbox"
 
 
-def ensure_dagster_home(settings: Settings) -> Path:
-    """``DAGSTER_HOME`` as set, or ``.outbound/dagster_home``; writes a dagster.yaml if absent."""
+def ensure_dagster_home(settings: Settings, recover: bool = True) -> Path:
+    """``DAGSTER_HOME`` as set, or ``.outbound/dagster_home``; writes its dagster.yaml if absent
+    or as an earlier version wrote it (a file of the user's own is never touched). Then, unless
+    ``recover`` is false, ends the runs whose process is gone and frees their pool slots
+    (:mod:`outbound_pipeline.run_recovery`), so the command's runs are not blocked by them."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(LOCAL_DAGSTER_YAML)
+    text = config.read_text() if config.exists() else None
+    if text is None or text in EARLIER_LOCAL_DAGSTER_YAMLS:
+        partial = config.with_name("dagster.yaml.partial")
+        partial.write_text(LOCAL_DAGSTER_YAML)
+        partial.replace(config)
+    elif text.startswith(LOCAL_DAGSTER_YAML_MARKER) and "run_monitoring:" not in text:
+        print(f"Note: {config} was edited and has no run_monitoring section; see README "
+              "\"A killed run\" to add it.", file=sys.stderr)
     os.environ["DAGSTER_HOME"] = str(home)
+    if recover:
+        from outbound_pipeline.run_recovery import recover_in_home
+
+        recover_in_home()
     return home
 
 
@@ -100,10 +134,13 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def _run_job(defs, name: str, instance, **kwargs) -> dict[str, dict]:
     """Runs a job in this process on the real instance, so the UI shows it afterwards."""
+    from outbound_pipeline.run_recovery import run_tags
+
     job = defs.resolve_job_def(name)
     run_config = {**QUIET, **kwargs.pop("run_config", {})}
+    tags = {**run_tags(), **(kwargs.pop("tags", None) or {})}
     result = job.execute_in_process(instance=instance, raise_on_error=True,
-                                    run_config=run_config, **kwargs)
+                                    run_config=run_config, tags=tags, **kwargs)
     return _materializations(result)
 
 
@@ -612,7 +649,7 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from outbound_pipeline import cli_leads, cli_linkedin, cli_replies
+    from outbound_pipeline import cli_leads, cli_linkedin, cli_replies, run_recovery
     from outbound_pipeline.webhooks import serve
 
     parser = argparse.ArgumentParser(prog="outbound", description=__doc__)
@@ -645,6 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli_replies.add_arguments(commands)
     cli_leads.add_arguments(commands)
     cli_linkedin.add_arguments(commands)
+    run_recovery.add_arguments(commands)
 
     p = commands.add_parser("dev", help="dagster dev on this project (sandbox keys if present)")
     p.add_argument("dagster_args", nargs=argparse.REMAINDER)

@@ -1,4 +1,5 @@
-"""deploy/dagster.yaml: an instance on dagster-postgres run, event and schedule storage."""
+"""deploy/dagster.yaml: an instance on dagster-postgres run, event and schedule storage, with
+run monitoring."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ def test_materializes_on_a_postgres_backed_instance(postgres_url, shared_sandbox
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+        # Run monitoring on, without resume attempts the default run launcher cannot make.
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_max_resume_run_attempts == 0
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
+        assert instance.global_op_concurrency_default_limit == 1
         result = run_job(settings, "smartlead_sync_job", instance=instance)
         assert result.success
         key = dg.AssetKey(["raw", "smartlead", "campaigns"])
