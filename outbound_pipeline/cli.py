@@ -1,4 +1,4 @@
-"""The ``outbound`` command: demo, sandbox, webhooks serve, replies, leads, dev, docs."""
+"""The ``outbound`` command: demo, sandbox, webhooks, replies, leads, linkedin, runs, dev, docs."""
 
 from __future__ import annotations
 
