@@ -1,7 +1,8 @@
 {#- Per variant: how its reply rate moves week by week since its first send. The slope is an
     ordinary least-squares fit (regr_slope) of the weekly reply rate on the week number over
     the weeks with at least var decay_min_delivered_per_week delivered emails, and only for a
-    variant with at least var decay_min_weeks such weeks (else null). -#}
+    variant with at least var decay_min_weeks such weeks (else null). Its 95 % interval uses
+    Student's t with weeks_used - 2 degrees of freedom: a fit over few weeks is less sure. -#}
 with weeks as (
     select * from {{ ref('variant_weekly_metrics') }}
 ),
@@ -64,6 +65,7 @@ joined as (
             greatest(fitted.syy - fitted.sxy * fitted.sxy / fitted.sxx, 0)
             / (fitted.weeks_used - 2) / fitted.sxx
         ) end as slope_std_error,
+        {{ t_critical_95('fitted.weeks_used - 2') }} as t_critical,
         fitted.first_week_used,
         fitted.last_week_used,
         fitted.first_week_reply_rate,
@@ -94,12 +96,12 @@ final as (
         case when has_slope then slope end as slope,
         case when has_slope then intercept end as intercept,
         case when has_slope then slope_std_error end as slope_std_error,
-        case when has_slope then slope + 1.96 * coalesce(slope_std_error, 0) end
+        case when has_slope then slope + t_critical * coalesce(slope_std_error, 0) end
             as slope_upper_95,
         case when has_slope
             then row_number() over (
                 partition by has_slope
-                order by slope + 1.96 * coalesce(slope_std_error, 0), slope, platform,
+                order by slope + t_critical * coalesce(slope_std_error, 0), slope, platform,
                     connection, variant_external_id
             )
         end as decay_rank
