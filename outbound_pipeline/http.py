@@ -403,11 +403,18 @@ class ApiClient:
                     wait = self._retry_after(response)
                     failure = (RateLimitedError, "rate limited", status,
                                self.error_detail(response))
-                elif status in (401, 403):
+                elif status == 401:
                     raise self._error(
                         AuthenticationError,
                         "the platform refused the credentials (check the key in "
                         f"environment variable for connection {self.connection!r})",
+                        method, path, status, self.error_detail(response),
+                    )
+                elif status == 403:
+                    raise self._error(
+                        AuthenticationError,
+                        "access denied: the key was refused for this endpoint (the account's "
+                        "plan may not include it)",
                         method, path, status, self.error_detail(response),
                     )
                 elif status >= 500:

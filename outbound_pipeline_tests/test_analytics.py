@@ -3,12 +3,13 @@ engines, checked against the ground truth the sandbox planted and against the AP
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from outbound_pipeline import clock
 from outbound_pipeline.connections import load_connections
 from outbound_pipeline.platforms.smartlead.client import SmartleadClient
 from outbound_pipeline.warehouse import Warehouse
@@ -21,6 +22,9 @@ from outbound_pipeline_tests.helpers import backfill_tags, run_job, settings_for
 # drift out of them as the calendar moves. OUTBOUND_TIME_SHIFT moves both together.
 WORLD = {"seed": 7, "n_accounts": 3, "n_campaigns": 60, "n_leads": 30_000, "days": 365}
 DAILY_DAYS = 60
+SYNC_AT = datetime.combine(WORLD["end_date"], datetime.min.time(), UTC).replace(hour=12)
+"""The sync runs on the world's last day, so mailbox health covers its last 29 days of sends
+whatever today is."""
 
 
 def _build(tmp: Path, warehouse: Warehouse) -> dict:
@@ -36,7 +40,9 @@ def _build(tmp: Path, warehouse: Warehouse) -> dict:
                                                       process.smartlead_url, 400.0).items():
                 mp.setenv(name, value)
             settings = settings_for(tmp, warehouse, connections)
-            run_job(settings, "smartlead_sync_job", run_config=sync_config(), with_dbt=True)
+            with clock.frozen(SYNC_AT):
+                run_job(settings, "smartlead_sync_job", run_config=sync_config(),
+                        with_dbt=True)
             last = _world_end(process) - timedelta(days=1)
             first = last - timedelta(days=DAILY_DAYS - 1)
             run_job(settings, "smartlead_daily_metrics_job", tags=backfill_tags(first, last),

@@ -1,9 +1,22 @@
-"""Asset checks that compare what was loaded against an independent figure from the API."""
+"""Asset checks on the raw Smartlead tables: what was loaded against an independent figure from
+the API, and whether every endpoint a table is fetched from answered."""
 
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
 from outbound_pipeline.defs.resources import WarehouseResource
+from outbound_pipeline.platforms.smartlead.availability import UnavailableEndpoint
+
+ENDPOINTS_CHECK = "endpoints_available"
+ENDPOINTS_CHECK_DESCRIPTION = (
+    "Every Smartlead endpoint this table is fetched from answered, for every connection. Fails "
+    "naming the endpoint, the HTTP status and the connection when one answered 403 (the plan "
+    "does not include it) or 404: the sync still loads everything else, and this table lacks "
+    "what that endpoint gives for that connection."
+)
+UNAVAILABLE_METADATA = "unavailable_endpoints"
+"""Materialization metadata of a Smartlead table: the endpoints that answered 403/404."""
 
 DAILY_STATS = dg.AssetKey(["raw", "smartlead", "campaign_daily_stats"])
 
@@ -58,3 +71,40 @@ def daily_series_match_window_totals(warehouse: WarehouseResource) -> dg.AssetCh
             "mismatches": dg.MetadataValue.md("\n".join(f"- {p}" for p in preview) or "none"),
         },
     )
+
+
+def describe_unavailable(found: Sequence[UnavailableEndpoint]) -> str:
+    """Markdown lines naming each refused endpoint, its status and connection (redacted)."""
+    return "\n".join(f"- `{f.endpoint}` -> HTTP {f.status}, connection `{f.connection}`: "
+                     f"{f.message}" for f in found)
+
+
+def build_endpoint_checks(name: str, keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinition:
+    """``endpoints_available`` on each of ``keys``: fails when the table's latest
+    materialization names unavailable endpoints (``UNAVAILABLE_METADATA``). Runs after the load
+    in the same run, and alone from the UI."""
+
+    @dg.multi_asset_check(
+        specs=[dg.AssetCheckSpec(ENDPOINTS_CHECK, asset=key,
+                                 description=ENDPOINTS_CHECK_DESCRIPTION) for key in keys],
+        name=name,
+        can_subset=True,
+    )
+    def endpoints_available(context: dg.AssetCheckExecutionContext
+                            ) -> Iterator[dg.AssetCheckResult]:
+        for check in context.selected_asset_check_keys:
+            event = context.instance.get_latest_materialization_event(check.asset_key)
+            materialization = event.asset_materialization if event else None
+            found = materialization.metadata.get(UNAVAILABLE_METADATA) if materialization else None
+            yield dg.AssetCheckResult(
+                asset_key=check.asset_key,
+                check_name=ENDPOINTS_CHECK,
+                passed=found is None,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=(f"unavailable in the latest load:\n{found.value}" if found is not None
+                             else "every endpoint answered" if materialization
+                             else "not materialized yet"),
+                metadata={UNAVAILABLE_METADATA: found or dg.MetadataValue.md("none")},
+            )
+
+    return endpoints_available

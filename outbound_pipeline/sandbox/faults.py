@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 ERROR_STATUSES = (500, 502, 503)
+UNAVAILABLE_STATUSES = (403, 404)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,13 @@ class FaultConfig:
     - ``p_truncated``: probability that a 200 JSON body is cut mid-way.
     - ``repeat_page_once``: the first request with ``offset > 0`` on each paged route gets the
       previous page's content.
+    - ``unavailable_routes``/``unavailable_status``/``unavailable_accounts``: every request to a
+      route whose template starts with one of ``unavailable_routes`` (e.g. ``/analytics/`` and
+      ``/campaigns/{id}/analytics`` for a plan without the analytics API) is answered
+      ``unavailable_status`` (403 or 404), for the accounts named in ``unavailable_accounts``
+      (every account when empty).
+    - ``omit_optional_fields``: answers leave out the fields the platform does not always send
+      (which ones is the simulator's business, e.g. open and unsubscribe counts).
     """
 
     burst_429_every: int = 0
@@ -35,6 +43,10 @@ class FaultConfig:
     slow_seconds: float = 0.0
     p_truncated: float = 0.0
     repeat_page_once: bool = False
+    unavailable_routes: tuple[str, ...] = ()
+    unavailable_status: int = 403
+    unavailable_accounts: tuple[str, ...] = ()
+    omit_optional_fields: bool = False
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -49,6 +61,22 @@ class FaultConfig:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.slow_seconds < 0:
             raise ValueError("slow_seconds must be >= 0")
+        if self.unavailable_status not in UNAVAILABLE_STATUSES:
+            raise ValueError(f"unavailable_status must be one of {UNAVAILABLE_STATUSES}")
+        for name in ("unavailable_routes", "unavailable_accounts"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(isinstance(v, str) and v
+                                                       for v in value):
+                raise ValueError(f"{name} must be a list of non-empty strings")
+
+    def unavailable(self, route: str, account: str) -> int | None:
+        """The status that refuses this request to ``route`` (a route template) from
+        ``account``, or None when the route is available to it."""
+        if self.unavailable_accounts and account not in self.unavailable_accounts:
+            return None
+        if any(route.startswith(prefix) for prefix in self.unavailable_routes):
+            return self.unavailable_status
+        return None
 
     @property
     def active(self) -> bool:
@@ -59,7 +87,8 @@ class FaultConfig:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready: the string tuples become lists."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FaultConfig:
@@ -71,7 +100,11 @@ class FaultConfig:
         values: dict[str, Any] = {}
         for name, value in data.items():
             kind = known[name]
-            if kind == "bool":
+            if kind == "tuple[str, ...]":
+                if not isinstance(value, list | tuple):
+                    raise ValueError(f"{name} must be a list of strings")
+                values[name] = tuple(value)
+            elif kind == "bool":
                 if not isinstance(value, bool):
                     raise ValueError(f"{name} must be true or false")
                 values[name] = value

@@ -3,8 +3,8 @@
 As a program::
 
     python -m outbound_pipeline.sandbox.runner --seed 7 --campaigns 60 --leads 30000 \\
-        --days 365 [--end-date YYYY-MM-DD] --speed 1 [--port 0] [--faults JSON] \\
-        [--linkedin-prospects 600]
+        --days 365 [--end-date YYYY-MM-DD] [--fresh-accounts N] --speed 1 [--port 0] \\
+        [--faults JSON] [--linkedin-prospects 600]
 
 generates the world, serves it (Smartlead at the root, Unipile under ``/unipile``), and prints one
 line once connections are accepted (:mod:`outbound_pipeline.serving`)::
@@ -57,6 +57,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--leads", type=int, default=defaults.n_leads)
     p.add_argument("--days", type=int, default=defaults.days)
     p.add_argument("--end-date", type=date.fromisoformat, default=None)
+    p.add_argument("--fresh-accounts", type=int, default=defaults.fresh_accounts,
+                   help="accounts set up but not sending yet (one campaign, no email sent)")
     p.add_argument("--speed", type=float, default=1.0)
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--faults", type=str, default=None, help="FaultConfig as JSON")
@@ -93,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parse_args(argv)
     config = WorldConfig(seed=args.seed, n_accounts=args.accounts, n_campaigns=args.campaigns,
-                         n_leads=args.leads, days=args.days, end_date=args.end_date)
+                         n_leads=args.leads, days=args.days, end_date=args.end_date,
+                         fresh_accounts=args.fresh_accounts)
     faults = FaultConfig.from_dict(json.loads(args.faults)) if args.faults else None
     world = generate_world(config)
     app = build_app(
@@ -141,6 +144,8 @@ class SandboxProcess:
                "--linkedin-prospects", str(self.linkedin_prospects), "--exit-with-parent"]
         if c.end_date is not None:
             cmd += ["--end-date", c.end_date.isoformat()]
+        if c.fresh_accounts:
+            cmd += ["--fresh-accounts", str(c.fresh_accounts)]
         if self.faults is not None:
             cmd += ["--faults", json.dumps(asdict(self.faults))]
         return cmd

@@ -103,7 +103,13 @@ def email_key(email: str) -> str:
 
 @dataclass(frozen=True)
 class WorldConfig:
-    """What world to generate. ``end_date=None`` means today (UTC)."""
+    """What world to generate. ``end_date=None`` means today (UTC).
+
+    ``fresh_accounts`` adds accounts that were only just set up, after the ``n_accounts``
+    regular ones: mailboxes and one active campaign with a sequence and enrolled leads that has
+    not sent an email yet (so no statistics, replies or mailbox health). ``n_accounts=0`` with
+    fresh accounts is a world of new accounts only (``n_campaigns`` and ``n_leads`` unused).
+    """
 
     seed: int = 7
     n_accounts: int = 3
@@ -111,6 +117,7 @@ class WorldConfig:
     n_leads: int = 30_000
     days: int = 365
     end_date: date | None = None
+    fresh_accounts: int = 0
 
     def resolved(self) -> WorldConfig:
         """This config with ``end_date`` fixed (the only place the clock is read)."""
@@ -1040,6 +1047,11 @@ class _Builder:
     def run(self) -> None:
         self._categories()
         self._companies()
+        if self.cfg.n_accounts:
+            self._regular_accounts()
+        self._fresh_accounts()
+
+    def _regular_accounts(self) -> None:
         for index in range(self.cfg.n_accounts):
             self._account(index)
         campaigns = self._campaigns()
@@ -1079,6 +1091,28 @@ class _Builder:
                 "first_send": iso(first_decay_send),
             },
         })
+
+    def _fresh_accounts(self) -> None:
+        """Accounts set up but not sending yet, each with one active campaign starting the day
+        after the world's end. Drawn from their own random stream, so adding them leaves the
+        regular accounts exactly as they were."""
+        if not self.cfg.fresh_accounts:
+            return
+        self.rng = rng = random.Random(f"{self.cfg.seed}/fresh")
+        w = self.w
+        for number in range(self.cfg.fresh_accounts):
+            self._account(self.cfg.n_accounts + number)
+            account = w.accounts[-1]
+            campaign = self._campaign(account, "ACTIVE", [], decaying=False)
+            starts = w.end_date + timedelta(days=1)
+            campaign.start_date = starts
+            campaign.schedule_start_time = datetime(starts.year, starts.month, starts.day,
+                                                    tzinfo=UTC)
+            campaign.created_at = campaign.updated_at = w.cutoff - timedelta(
+                hours=rng.randint(3, 48))
+            self._sequence(campaign, decaying_campaign=False)
+            for _ in range(rng.randint(15, 40)):
+                w._new_lead(campaign, rng, campaign.created_at + timedelta(minutes=30))
 
     # categories and companies
 

@@ -260,17 +260,25 @@ def test_campaign_and_client_filters(api: Api, world: World, sandbox: SandboxPro
 
 def test_mailbox_health_metrics(api: Api, world: World, sandbox: SandboxProcess) -> None:
     body = api.get("/analytics/mailbox/name-wise-health-metrics", **NEW_YEAR)
-    rows = body["data"]["mailbox_health_metrics"]
+    rows = body["data"]["email_health_metrics"]
     assert body["success"] is True
-    assert {r["email_account_id"] for r in rows} == {
-        m.id for m in world.mailboxes_of(sandbox.accounts[0]["name"])
-    }
-    assert all(set(r) == {"email_account_id", "from_email", "from_name", "sent", "opened",
-                          "replied", "bounced", "unsubscribed"} for r in rows)
+    sent = {m.from_email: world.window_tally([world.mailbox_days[m.id]], date(2025, 12, 20),
+                                             date(2026, 1, 10)).sent
+            for m in world.mailboxes_of(sandbox.accounts[0]["name"])}
+    # keyed by address, no mailbox id; only mailboxes that sent in the window
+    assert {r["from_email"]: int(r["sent"]) for r in rows} == {
+        email: count for email, count in sent.items() if count}
+    assert 0 < len(rows) <= len(sent)
+    for row in rows:
+        assert "email_account_id" not in row and "id" not in row
+        assert isinstance(row["sent"], str) and isinstance(row["bounced"], str)
+        assert re.fullmatch(r"\d+\.\d{2}%", row["bounce_rate"])
+        assert float(row["bounce_rate"][:-1]) == pytest.approx(
+            100 * int(row["bounced"]) / int(row["sent"]), abs=0.005)
     series = _series(api, "/analytics/day-wise-overall-stats-by-sent-time", timezone="UTC",
                      **NEW_YEAR)
-    assert sum(r["sent"] for r in rows) == _total(series, "sent")
-    assert sum(r["bounced"] for r in rows) == _total(series, "bounced")
+    assert sum(int(r["sent"]) for r in rows) == _total(series, "sent")
+    assert sum(int(r["bounced"]) for r in rows) == _total(series, "bounced")
     long = api.request("GET", "/analytics/mailbox/name-wise-health-metrics",
                        start_date="2025-11-01", end_date="2025-12-31")
     assert long.status_code == 400
@@ -575,6 +583,54 @@ def test_each_fault_kind(api: Api, faults: SandboxProcess, active: int) -> None:
     assert current == FaultConfig().to_dict()
     bad = httpx.post(faults.control_url + "/faults", json={"p_5xx": "often"})
     assert bad.status_code == 400
+
+
+def test_unavailable_endpoints_for_one_account(api: Api, faults: SandboxProcess, active: int,
+                                              world: World) -> None:
+    first, second = (a["name"] for a in faults.accounts[:2])
+    faults.set_faults(FaultConfig(unavailable_routes=("/analytics/", "/campaigns/{id}/analytics"),
+                                  unavailable_accounts=(first,)))
+    for path, params in ((f"/campaigns/{active}/analytics", {}),
+                         (f"/campaigns/{active}/analytics-by-date", NEW_YEAR),
+                         ("/analytics/day-wise-overall-stats", NEW_YEAR),
+                         ("/analytics/mailbox/name-wise-health-metrics", NEW_YEAR)):
+        refused = api.request("GET", path, **params)
+        assert refused.status_code == 403, path
+        assert "plan does not include" in refused.json()["message"]
+    assert api.get(f"/campaigns/{active}/sequences")  # the rest still answers
+    theirs = world.campaigns_of(second)[0].id
+    assert api.request("GET", f"/campaigns/{theirs}/analytics", key=api.keys[1]).status_code \
+        == 200
+
+    faults.set_faults(FaultConfig(unavailable_routes=("/analytics/mailbox/",),
+                                  unavailable_status=404))
+    missing = api.request("GET", "/analytics/mailbox/name-wise-health-metrics", **NEW_YEAR)
+    assert missing.status_code == 404 and "Cannot GET" in missing.json()["message"]
+    assert api.request("GET", "/analytics/day-wise-overall-stats", **NEW_YEAR).status_code == 200
+    shown = httpx.get(faults.control_url + "/faults").json()
+    assert shown["unavailable_routes"] == ["/analytics/mailbox/"]
+    assert shown["unavailable_status"] == 404
+    bad = httpx.post(faults.control_url + "/faults", json={"unavailable_status": 500})
+    assert bad.status_code == 400
+
+
+def test_answers_without_optional_fields(api: Api, faults: SandboxProcess, active: int) -> None:
+    faults.set_faults(FaultConfig(omit_optional_fields=True))
+    analytics = api.get(f"/campaigns/{active}/analytics")
+    window = api.get(f"/campaigns/{active}/analytics-by-date", **NEW_YEAR)
+    for body in (analytics, window):
+        assert int(body["sent_count"]) > 0 and "reply_count" in body
+        assert not {"unique_open_count", "unsubscribed_count", "open_count"} & set(body)
+    mailbox = api.get("/email-accounts/")[0]
+    assert "warmup_details" not in mailbox and "from_email" in mailbox
+    health = api.get("/analytics/mailbox/name-wise-health-metrics", **NEW_YEAR)
+    rows = health["data"]["email_health_metrics"]
+    assert rows and all("opened" not in r and "sent" in r for r in rows)
+    series = _series(api, "/analytics/day-wise-overall-stats", **NEW_YEAR)
+    assert all(set(r["email_engagement_metrics"]) == {"sent", "replied", "bounced"}
+               for r in series)
+    faults.set_faults(None)
+    assert "unique_open_count" in api.get(f"/campaigns/{active}/analytics")
 
 
 # Controls ------------------------------------------------------------------------------------

@@ -60,6 +60,32 @@ def test_another_seed_gives_another_world(small: World) -> None:
     assert other.fingerprint() != small.fingerprint()
 
 
+def test_fresh_accounts_have_a_campaign_that_never_sent(small: World) -> None:
+    world = generate_world(replace(SMALL, fresh_accounts=2))
+    assert [a.name for a in world.accounts[:2]] == [a.name for a in small.accounts]
+    assert world.fingerprint() != small.fingerprint()
+    assert {c.id: c.name for c in small.campaigns.values()} == {
+        c.id: c.name for c in world.campaigns.values() if c.id in small.campaigns}
+    assert len(world.sends) == len(small.sends)  # the regular accounts are as they were
+    fresh = world.accounts[2:]
+    assert len(fresh) == 2 and len({a.name for a in world.accounts}) == 4
+    for account in fresh:
+        [campaign] = world.campaigns_of(account.name)
+        assert campaign.status == "ACTIVE" and campaign.start_date > world.end_date
+        assert world.steps[campaign.id] and world.campaign_leads[campaign.id]
+        assert world.campaign_totals[campaign.id].sent == 0
+        assert not world.campaign_sends[campaign.id]
+        assert world.campaign_stats[campaign.id].lead_stats["notStarted"] == len(
+            world.campaign_leads[campaign.id])
+        assert world.mailboxes_of(account.name)
+        assert all(not world.mailbox_days[m.id] for m in world.mailboxes_of(account.name))
+
+    only = generate_world(WorldConfig(seed=5, n_accounts=0, n_campaigns=0, n_leads=0, days=30,
+                                      end_date=date(2026, 1, 15), fresh_accounts=1))
+    assert len(only.accounts) == 1 and len(only.campaigns) == 1
+    assert not only.sends and not only.replies and only.planted == {}
+
+
 def test_end_date_defaults_to_today_utc() -> None:
     world = generate_world(WorldConfig(n_accounts=1, n_campaigns=3, n_leads=60, days=20))
     assert world.end_date == clock.now().date()

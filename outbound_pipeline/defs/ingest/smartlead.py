@@ -1,4 +1,11 @@
-"""Smartlead ingestion assets: the 2-hourly sync, daily metrics, enrollment snapshots, leads."""
+"""Smartlead ingestion assets: the 2-hourly sync, daily metrics, enrollment snapshots, leads.
+
+An endpoint an account cannot use (403 or 404, e.g. a plan without the analytics API) does not
+fail the run: the source loads everything else, and each table that needed the endpoint shows
+it in the UI: its materialization metadata (``unavailable_endpoints``) names the endpoint, the
+status and the connection, a warning says so in the run's log, and its ``endpoints_available``
+check fails.
+"""
 
 
 from collections.abc import Callable, Iterator
@@ -11,6 +18,11 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.extract.source import DltSource
 
 from outbound_pipeline import clock
+from outbound_pipeline.defs.checks import (
+    UNAVAILABLE_METADATA,
+    build_endpoint_checks,
+    describe_unavailable,
+)
 from outbound_pipeline.defs.ingest import RawTableTranslator
 from outbound_pipeline.defs.resources import (
     OWNERS,
@@ -85,15 +97,26 @@ def _run_source(
     **run_kwargs: object,
 ) -> Iterator:
     """Runs a Smartlead source for every connection; adds the requests made (and 429s seen)
-    to each asset's materialization metadata."""
+    and the rows loaded (0 included) to each asset's materialization metadata, and the
+    endpoints that were unavailable to the tables that needed them (``unavailable_endpoints``,
+    which the ``endpoints_available`` check reads, and a warning in the run's log)."""
     clients = SmartleadClients(connections.for_platform("smartlead"))
+    availability = clients.availability
     try:
         source = warehouse.prefer_bulk_load(make_source(clients))
         results = dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline,
                           **run_kwargs)
         for result in results:
-            if isinstance(result, dg.MaterializeResult):
-                metadata = {**(result.metadata or {}), **clients.stats().as_metadata()}
+            if isinstance(result, dg.MaterializeResult) and result.asset_key is not None:
+                metadata = {"rows_loaded": 0, **(result.metadata or {}),
+                            **clients.stats().as_metadata()}
+                found = availability.for_table(result.asset_key.path[-1])
+                if found:
+                    metadata[UNAVAILABLE_METADATA] = dg.MetadataValue.md(
+                        describe_unavailable(found))
+                    context.log.warning(
+                        f"{result.asset_key.to_user_string()} is incomplete: "
+                        + "; ".join(f.describe() for f in found))
                 yield dg.MaterializeResult(asset_key=result.asset_key, metadata=metadata,
                                            tags=result.tags)
             else:
@@ -248,11 +271,20 @@ def build_smartlead_defs(settings: Settings) -> dg.Definitions:
             raise dg.Failure(description=str(exc)) from None
         finally:
             clients.close()
-        return dg.MaterializeResult(
-            metadata={"rows_loaded": rows, "campaigns": len(campaigns), **requests}
-        )
+        metadata = {"rows_loaded": rows, "campaigns": len(campaigns), **requests}
+        found = clients.availability.for_table("campaign_leads")
+        if found:  # what could be fetched is committed; the rest is named
+            raise dg.Failure(
+                description="campaign_leads is incomplete: "
+                            + "; ".join(f.describe() for f in found),
+                metadata={**metadata,
+                          UNAVAILABLE_METADATA: dg.MetadataValue.md(describe_unavailable(found))},
+            )
+        return dg.MaterializeResult(metadata=metadata)
 
+    loads = (smartlead_sync, smartlead_daily_metrics, smartlead_enrollment_snapshots)
     return dg.Definitions(
-        assets=[smartlead_sync, smartlead_daily_metrics, smartlead_enrollment_snapshots,
-                smartlead_campaign_leads],
+        assets=[*loads, smartlead_campaign_leads],
+        asset_checks=[build_endpoint_checks(f"{load.op.name}_endpoints", list(load.keys))
+                      for load in loads],
     )

@@ -335,6 +335,9 @@ class SmartleadClient(ApiClient):
         return result
 
     def mailbox_health(self, start: date, end: date) -> list[dict[str, Any]]:
+        """Per-mailbox health over ``[start, end]``: one item per mailbox, keyed by
+        ``from_email`` with no mailbox id (join to :meth:`email_accounts` by address); counts
+        may be strings and rates percentage strings ("4.71%")."""
         path = "analytics/mailbox/name-wise-health-metrics"
         body = self.get(path, start_date=start.isoformat(), end_date=end.isoformat())
         data = body.get("data") if isinstance(body, dict) else None

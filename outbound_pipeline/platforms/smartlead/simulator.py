@@ -4,7 +4,10 @@ Serves the read endpoints of ``docs/platform-apis.md`` (Smartlead) under ``/api/
 real API's quirks: ``?api_key=`` authentication, bare arrays, counts as strings, HTTP 200 with
 ``{}`` (now and then an empty body) for a missing campaign or lead, year-less "DD MMM" day labels,
 a CDN that refuses the python-requests User-Agent, and a per-key sliding-window rate limit with
-429 + ``Retry-After``. Faults can be injected per run through ``/_sandbox/faults``.
+429 + ``Retry-After``. Faults can be injected per run through ``/_sandbox/faults``, including
+endpoints an account's plan does not include (403/404) and answers without their optional fields
+(``simulator_shapes``). The mailbox health answer is keyed by ``from_email`` with no mailbox id,
+and lists only mailboxes that sent in the window.
 
 Date windows (``analytics-by-date`` and every ``/analytics/...`` route) may cover at most 29
 calendar days, both ends included: ``end_date - start_date <= 28``. A longer window, a start after
@@ -44,6 +47,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from outbound_pipeline import clock
+from outbound_pipeline.platforms.smartlead.simulator_shapes import omit_optional, unavailable
 from outbound_pipeline.platforms.smartlead.simulator_webhooks import (
     SmartleadWebhooks,
     WebhookSettings,
@@ -335,6 +339,9 @@ class SmartleadSimulator:
         if route is None:
             message = f"Cannot {request.method} {API_PREFIX}{path}"
             return self._with_rate(JSONResponse({"message": message}, status_code=404), rate)
+        refused = state.faults.unavailable(route.template, account.name)
+        if refused is not None:
+            return self._with_rate(unavailable(refused, request.method, path), rate)
 
         body: Any = None
         if request.method == "POST":
@@ -353,6 +360,8 @@ class SmartleadSimulator:
             payload = route.handler(self, call)
         except ApiError as exc:
             return self._with_rate(_error(exc.status, exc.message), rate)
+        if state.faults.omit_optional_fields:
+            payload = omit_optional(route.template, payload)
         response = self._missing() if payload is MISSING else JSONResponse(payload)
         if decision.truncate:
             response = _truncated(response)
@@ -906,6 +915,9 @@ class SmartleadSimulator:
                                 "Day wise positive reply stats by sent time fetched successfully")
 
     def mailbox_health(self, call: _Call) -> Any:
+        """One item per mailbox that sent in the window, keyed by ``from_email`` with no
+        mailbox id (join to the email accounts by address); counts as strings, rates as
+        percentage strings."""
         start, end = _window(call.params)
         client_ids = _id_list(call.params.get("client_ids"), "client_ids", MAX_CLIENT_FILTER)
         _id_list(call.params.get("campaign_ids"), "campaign_ids", MAX_CAMPAIGN_FILTER)
@@ -914,18 +926,24 @@ class SmartleadSimulator:
             if client_ids is not None and m.client_id not in client_ids:
                 continue
             t = self.world.window_tally([self.world.mailbox_days[m.id]], start, end)
+            if not t.sent:
+                continue
+            delivered = t.sent - t.bounced
             rows.append({
-                "email_account_id": m.id,
                 "from_email": m.from_email,
-                "from_name": m.from_name,
-                "sent": t.sent,
-                "opened": t.opened,
-                "replied": t.replied,
-                "bounced": t.bounced,
-                "unsubscribed": t.unsubscribed,
+                "sent": str(t.sent),
+                "opened": str(t.opened),
+                "replied": str(t.replied),
+                "positive_replied": str(t.positive),
+                "bounced": str(t.bounced),
+                "unsubscribed": str(t.unsubscribed),
+                "open_rate": _percent(t.opened, delivered),
+                "reply_rate": _percent(t.replied, delivered),
+                "positive_reply_rate": _percent(t.positive, delivered),
+                "bounce_rate": _percent(t.bounced, t.sent),
             })
         return {"success": True, "message": "Mailbox health metrics fetched successfully",
-                "data": {"mailbox_health_metrics": rows}}
+                "data": {"email_health_metrics": rows}}
 
 
 _ROUTES: tuple[_Route, ...] = (
@@ -1134,6 +1152,11 @@ def _counts(t: DayTally, unique_sent: int, unique_opened: int,
         "bounce_count": str(t.bounced),
         "unsubscribed_count": str(t.unsubscribed),
     }
+
+
+def _percent(part: int, whole: int) -> str:
+    """A rate as Smartlead writes it: ``"4.71%"``."""
+    return f"{100.0 * part / whole:.2f}%" if whole else "0.00%"
 
 
 def _has_status(s: Send, status: str) -> bool:

@@ -232,8 +232,9 @@ def test_reconciliation_check_reports_a_mismatch(shared_sandbox, duckdb_warehous
 
     defs = build_definitions(settings)
     check_job = dg.define_asset_job(
-        "reconcile", selection=dg.AssetSelection.checks_for_assets(
-            dg.AssetKey(["raw", "smartlead", "campaign_daily_stats"])))
+        "reconcile", selection=dg.AssetSelection.checks(dg.AssetCheckKey(
+            dg.AssetKey(["raw", "smartlead", "campaign_daily_stats"]),
+            "daily_series_match_window_totals")))
     job = dg.Definitions.merge(defs, dg.Definitions(jobs=[check_job])).resolve_job_def(
         "reconcile")
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())

@@ -27,9 +27,9 @@ renamed as (
         -- numbers
         coalesce({{ to_int('sent') }}, 0) as emails_sent,
         coalesce({{ to_int('bounced') }}, 0) as emails_bounced,
-        coalesce({{ to_int('opened') }}, 0) as emails_opened,
+        {{ to_int('opened') }} as emails_opened,  -- null when the account does not report opens
         coalesce({{ to_int('replied') }}, 0) as emails_replied,
-        coalesce({{ to_int('unsubscribed') }}, 0) as unsubscribed,
+        {{ to_int('unsubscribed') }} as unsubscribed,  -- null when not reported
         coalesce({{ to_int('positive_replied') }}, 0) as positive_replies,
 
         -- dates

@@ -1,5 +1,12 @@
+{#- Tolerates a missing table or column (see optional_source): a field no answer had yet is
+    null. -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'campaign_email_accounts') }}
+    {{ optional_source('raw_smartlead', 'campaign_email_accounts', {
+        'connection': 'varchar',
+        'campaign_id': 'bigint',
+        'email_account_id': 'bigint',
+        'from_email': 'varchar',
+    }) }}
 ),
 
 renamed as (

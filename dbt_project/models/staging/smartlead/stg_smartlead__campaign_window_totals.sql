@@ -1,4 +1,5 @@
-{#- Loaded by the daily job, so the table may not exist yet: then this view is empty. -#}
+{#- Loaded by the daily job, so the table may not exist yet: then this view is empty. A
+    missing column (a field no answer had) is null. -#}
 with source as (
     {{ optional_source('raw_smartlead', 'campaign_window_totals', {
         'connection': 'varchar',
@@ -22,11 +23,12 @@ renamed as (
         {{ to_text('campaign_id') }} as campaign_external_id,
 
         -- numbers
-        coalesce({{ to_int('sent_count') }}, 0) as emails_sent,
-        coalesce({{ to_int('unique_open_count') }}, 0) as emails_opened,
-        coalesce({{ to_int('reply_count') }}, 0) as emails_replied,
-        coalesce({{ to_int('bounce_count') }}, 0) as emails_bounced,
-        coalesce({{ to_int('unsubscribed_count') }}, 0) as unsubscribed,
+        -- a count analytics-by-date left out is null, not zero
+        {{ to_int('sent_count') }} as emails_sent,
+        {{ to_int('unique_open_count') }} as emails_opened,
+        {{ to_int('reply_count') }} as emails_replied,
+        {{ to_int('bounce_count') }} as emails_bounced,
+        {{ to_int('unsubscribed_count') }} as unsubscribed,
 
         -- dates
         cast(window_start as date) as window_start,

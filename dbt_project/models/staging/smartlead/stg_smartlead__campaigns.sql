@@ -1,5 +1,34 @@
+{#- Tolerates a missing table or column (see optional_source): a field no answer had yet is
+    null. -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'campaigns') }}
+    {{ optional_source('raw_smartlead', 'campaigns', {
+        'connection': 'varchar',
+        'campaign_id': 'bigint',
+        'parent_campaign_id': 'bigint',
+        'user_id': 'bigint',
+        'client_id': 'bigint',
+        'name': 'varchar',
+        'status': 'varchar',
+        'scheduler_cron_value': 'varchar',
+        'track_settings': 'varchar',
+        'stop_lead_settings': 'varchar',
+        'send_as_plain_text': 'boolean',
+        'metrics_hash': 'varchar',
+        'min_time_btwn_emails': 'bigint',
+        'max_leads_per_day': 'bigint',
+        'sent_count': 'bigint',
+        'unique_sent_count': 'bigint',
+        'open_count': 'bigint',
+        'unique_open_count': 'bigint',
+        'click_count': 'bigint',
+        'reply_count': 'bigint',
+        'bounce_count': 'bigint',
+        'block_count': 'bigint',
+        'unsubscribed_count': 'bigint',
+        'total_count': 'bigint',
+        'created_at': 'timestamp with time zone',
+        'updated_at': 'timestamp with time zone',
+    }) }}
 ),
 
 renamed as (

@@ -1,5 +1,33 @@
+{#- Tolerates a missing table or column (see optional_source): a field no answer had yet is
+    null. -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'email_accounts') }}
+    {{ optional_source('raw_smartlead', 'email_accounts', {
+        'connection': 'varchar',
+        'email_account_id': 'bigint',
+        'client_id': 'bigint',
+        'from_email': 'varchar',
+        'from_name': 'varchar',
+        'type': 'varchar',
+        'smtp_host': 'varchar',
+        'imap_host': 'varchar',
+        'is_smtp_success': 'boolean',
+        'is_imap_success': 'boolean',
+        'smtp_failure_error': 'varchar',
+        'imap_failure_error': 'varchar',
+        'custom_tracking_domain': 'varchar',
+        'is_suspended': 'boolean',
+        'warmup_status': 'varchar',
+        'smtp_port': 'bigint',
+        'imap_port': 'bigint',
+        'message_per_day': 'bigint',
+        'daily_sent_count': 'bigint',
+        'campaign_count': 'bigint',
+        'warmup_reputation': 'double precision',
+        'warmup_spam_count': 'bigint',
+        'warmup_sent_count': 'bigint',
+        'created_at': 'timestamp with time zone',
+        'updated_at': 'timestamp with time zone',
+    }) }}
 ),
 
 renamed as (

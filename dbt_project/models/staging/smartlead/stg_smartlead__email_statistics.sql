@@ -1,5 +1,22 @@
+{#- A campaign that never sent has no rows, and an account with none has no table yet: then
+    this view is empty (see optional_source). -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'email_statistics') }}
+    {{ optional_source('raw_smartlead', 'email_statistics', {
+        'connection': 'varchar',
+        'campaign_id': 'bigint',
+        'stats_id': 'varchar',
+        'lead_email': 'varchar',
+        'lead_name': 'varchar',
+        'lead_category': 'varchar',
+        'sequence_number': 'bigint',
+        'seq_variant_id': 'varchar',
+        'email_subject': 'varchar',
+        'sent_time': 'timestamp with time zone',
+        'open_time': 'timestamp with time zone',
+        'click_time': 'timestamp with time zone',
+        'reply_time': 'timestamp with time zone',
+        'is_bounced': 'boolean',
+    }) }}
 ),
 
 renamed as (

@@ -1,5 +1,13 @@
+{#- Tolerates a missing table or column (see optional_source): a field no answer had yet is
+    null. -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'lead_categories') }}
+    {{ optional_source('raw_smartlead', 'lead_categories', {
+        'connection': 'varchar',
+        'category_id': 'bigint',
+        'name': 'varchar',
+        'sentiment_type': 'varchar',
+        'created_at': 'timestamp with time zone',
+    }) }}
 ),
 
 renamed as (

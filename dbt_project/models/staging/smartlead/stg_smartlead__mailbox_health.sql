@@ -1,5 +1,18 @@
+{#- The API keys mailbox health by address; the source joins it to the mailbox. A mailbox that
+    sent nothing in the window has no row, and a count the API left out is null. -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'mailbox_health') }}
+    {{ optional_source('raw_smartlead', 'mailbox_health', {
+        'connection': 'varchar',
+        'email_account_id': 'bigint',
+        'from_email': 'varchar',
+        'window_start': 'date',
+        'window_end': 'date',
+        'sent': 'bigint',
+        'opened': 'bigint',
+        'replied': 'bigint',
+        'bounced': 'bigint',
+        'unsubscribed': 'bigint',
+    }) }}
 ),
 
 renamed as (
@@ -14,11 +27,11 @@ renamed as (
         lower(from_email) as from_email,
 
         -- numbers
-        coalesce({{ to_int('sent') }}, 0) as emails_sent,
-        coalesce({{ to_int('opened') }}, 0) as emails_opened,
-        coalesce({{ to_int('replied') }}, 0) as emails_replied,
-        coalesce({{ to_int('bounced') }}, 0) as emails_bounced,
-        coalesce({{ to_int('unsubscribed') }}, 0) as unsubscribed,
+        {{ to_int('sent') }} as emails_sent,
+        {{ to_int('opened') }} as emails_opened,
+        {{ to_int('replied') }} as emails_replied,
+        {{ to_int('bounced') }} as emails_bounced,
+        {{ to_int('unsubscribed') }} as unsubscribed,
 
         -- dates
         cast(window_start as date) as window_start,

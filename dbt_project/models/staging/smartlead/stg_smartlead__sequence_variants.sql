@@ -1,5 +1,24 @@
+{#- Tolerates a missing table or column (see optional_source): a field no answer had yet is
+    null. -#}
 with source as (
-    select * from {{ source('raw_smartlead', 'sequence_variants') }}
+    {{ optional_source('raw_smartlead', 'sequence_variants', {
+        'connection': 'varchar',
+        'campaign_id': 'bigint',
+        'step_id': 'bigint',
+        'variant_id': 'varchar',
+        'variant_label': 'varchar',
+        'is_base_variant': 'boolean',
+        'subject': 'varchar',
+        'body_html': 'varchar',
+        'body_plain': 'varchar',
+        'body_preview': 'varchar',
+        'personalization_vars': 'varchar',
+        'send_as_reply': 'boolean',
+        'seq_number': 'bigint',
+        'delay_in_days': 'bigint',
+        'created_at': 'timestamp with time zone',
+        'updated_at': 'timestamp with time zone',
+    }) }}
 ),
 
 renamed as (
