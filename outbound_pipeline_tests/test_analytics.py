@@ -16,47 +16,55 @@ from outbound_pipeline.warehouse import Warehouse
 from outbound_pipeline_tests.conftest import PG_ADMIN_URL
 from outbound_pipeline_tests.helpers import backfill_tags, run_job, settings_for, sync_config
 
-# The default world, big enough for the planted effects to be significant, as in the demo. Like
-# the demo's, it ends today on the project's clock: the sync's trailing windows (mailbox health,
-# statistics lookback) are measured back from today, so a world that ended on a fixed day would
-# drift out of them as the calendar moves. OUTBOUND_TIME_SHIFT moves both together.
-WORLD = {"seed": 7, "n_accounts": 3, "n_campaigns": 60, "n_leads": 30_000, "days": 365}
+# The default world, big enough for the planted effects to be significant, as in the demo. The
+# whole build (sandbox, sync, backfill, dbt) runs on the world's timeline: the project's clock
+# starts at noon on the world's last day, in this process and the sandbox's, so the sync's
+# trailing windows (mailbox health, statistics lookback) see the world as it was generated,
+# whatever today's date or OUTBOUND_TIME_SHIFT.
+WORLD = {"seed": 7, "n_accounts": 3, "n_campaigns": 60, "n_leads": 30_000, "days": 365,
+         "end_date": date(2026, 11, 22)}
+WORLD_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DAILY_DAYS = 60
-SYNC_AT = datetime.combine(WORLD["end_date"], datetime.min.time(), UTC).replace(hour=12)
-"""The sync runs on the world's last day, so mailbox health covers its last 29 days of sends
-whatever today is."""
 
 
 def _build(tmp: Path, warehouse: Warehouse) -> dict:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(clock.VARIABLE, WORLD_NOW.isoformat())
+        clock.reset()
+        try:
+            return _build_on_world_clock(tmp, warehouse, mp)
+        finally:
+            mp.undo()
+            clock.reset()
+
+
+def _build_on_world_clock(tmp: Path, warehouse: Warehouse, mp: pytest.MonkeyPatch) -> dict:
     from outbound_pipeline.sandbox.runner import SandboxProcess, write_connections_file
     from outbound_pipeline.sandbox.world import WorldConfig
 
     process = SandboxProcess(WorldConfig(**WORLD), speed=400.0)
     process.start()
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            connections = tmp / "connections.yaml"
-            for name, value in write_connections_file(connections, process.accounts,
-                                                      process.smartlead_url, 400.0).items():
-                mp.setenv(name, value)
-            settings = settings_for(tmp, warehouse, connections)
-            with clock.frozen(SYNC_AT):
-                run_job(settings, "smartlead_sync_job", run_config=sync_config(),
-                        with_dbt=True)
-            last = _world_end(process) - timedelta(days=1)
-            first = last - timedelta(days=DAILY_DAYS - 1)
-            run_job(settings, "smartlead_daily_metrics_job", tags=backfill_tags(first, last),
-                    with_dbt=True)
-            api = {}
-            for connection in load_connections(connections):
-                with SmartleadClient.for_connection(connection) as client:
-                    for campaign in client.campaigns():
-                        analytics = client.campaign_analytics(campaign["id"]) or {}
-                        api[(connection.name, str(campaign["id"]))] = tuple(
-                            int(analytics.get(k) or 0)
-                            for k in ("sent_count", "reply_count", "bounce_count"))
-            return {"warehouse": warehouse, "settings": settings, "truth": process.truth,
-                    "api": api, "window": (first, last)}
+        connections = tmp / "connections.yaml"
+        for name, value in write_connections_file(connections, process.accounts,
+                                                  process.smartlead_url, 400.0).items():
+            mp.setenv(name, value)
+        settings = settings_for(tmp, warehouse, connections)
+        run_job(settings, "smartlead_sync_job", run_config=sync_config(), with_dbt=True)
+        last = _world_end(process) - timedelta(days=1)
+        first = last - timedelta(days=DAILY_DAYS - 1)
+        run_job(settings, "smartlead_daily_metrics_job", tags=backfill_tags(first, last),
+                with_dbt=True)
+        api = {}
+        for connection in load_connections(connections):
+            with SmartleadClient.for_connection(connection) as client:
+                for campaign in client.campaigns():
+                    analytics = client.campaign_analytics(campaign["id"]) or {}
+                    api[(connection.name, str(campaign["id"]))] = tuple(
+                        int(analytics.get(k) or 0)
+                        for k in ("sent_count", "reply_count", "bounce_count"))
+        return {"warehouse": warehouse, "settings": settings, "truth": process.truth,
+                "api": api, "window": (first, last)}
     finally:
         process.stop()
 
