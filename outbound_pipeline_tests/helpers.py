@@ -81,3 +81,22 @@ def files_containing(root: Path, secrets: list[str]) -> list[str]:
             if any(needle in data for needle in needles):
                 found.append(str(path.relative_to(root)))
     return found
+
+
+def deploy_instance_home(postgres_url: str, tmp_path: Path, monkeypatch: Any) -> Path:
+    """A DAGSTER_HOME holding the production ``deploy/dagster.yaml``, its ``DAGSTER_PG_*``
+    variables pointing at ``postgres_url`` (set through ``monkeypatch``); returns the home."""
+    import shutil
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(postgres_url)
+    for name, value in {"DAGSTER_PG_HOST": parts.hostname, "DAGSTER_PG_PORT": str(parts.port),
+                        "DAGSTER_PG_USER": parts.username or "postgres",
+                        "DAGSTER_PG_PASSWORD": parts.password or "",
+                        "DAGSTER_PG_DB": parts.path.strip("/")}.items():
+        monkeypatch.setenv(name, value)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml",
+                home / "dagster.yaml")
+    return home

@@ -3,30 +3,16 @@ run monitoring."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import dagster as dg
 
 from outbound_pipeline.warehouse import Warehouse
 from outbound_pipeline_tests.conftest import connect_sandbox
-from outbound_pipeline_tests.helpers import run_job, settings_for
-
-DEPLOY_YAML = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
+from outbound_pipeline_tests.helpers import deploy_instance_home, run_job, settings_for
 
 
 def test_materializes_on_a_postgres_backed_instance(postgres_url, shared_sandbox, tmp_path,
                                                     monkeypatch):
-    parts = urlsplit(postgres_url)
-    for name, value in {"DAGSTER_PG_HOST": parts.hostname, "DAGSTER_PG_PORT": str(parts.port),
-                        "DAGSTER_PG_USER": parts.username or "postgres",
-                        "DAGSTER_PG_PASSWORD": parts.password or "",
-                        "DAGSTER_PG_DB": parts.path.strip("/")}.items():
-        monkeypatch.setenv(name, value)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(DEPLOY_YAML, home / "dagster.yaml")
+    home = deploy_instance_home(postgres_url, tmp_path, monkeypatch)
     env = connect_sandbox(shared_sandbox, tmp_path, monkeypatch)
     # The warehouse itself is the same Postgres database, as in production.
     warehouse = Warehouse.from_url(postgres_url)

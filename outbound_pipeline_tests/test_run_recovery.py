@@ -11,14 +11,12 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dagster as dg
 import pytest
@@ -40,7 +38,7 @@ from outbound_pipeline.run_recovery import (
 from outbound_pipeline.sandbox.faults import FaultConfig
 from outbound_pipeline.settings import PROJECT_ROOT, load_settings
 from outbound_pipeline_tests.conftest import TEST_SPEED, TEST_WORLD, connect_sandbox
-from outbound_pipeline_tests.helpers import run_job, settings_for
+from outbound_pipeline_tests.helpers import deploy_instance_home, run_job, settings_for
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 SLOW_REQUESTS = FaultConfig(p_slow=1.0, slow_seconds=0.25 * TEST_SPEED)
@@ -254,15 +252,7 @@ def test_on_shared_run_storage_only_this_hosts_runs_are_judged(postgres_url, tmp
                                                                monkeypatch):
     """With deploy/dagster.yaml (runs in PostgreSQL, maybe of several machines) a dead-looking
     run is ended only when an ``outbound`` command of this host launched it."""
-    parts = urlsplit(postgres_url)
-    for name, value in {"DAGSTER_PG_HOST": parts.hostname, "DAGSTER_PG_PORT": str(parts.port),
-                        "DAGSTER_PG_USER": parts.username or "postgres",
-                        "DAGSTER_PG_PASSWORD": parts.password or "",
-                        "DAGSTER_PG_DB": parts.path.strip("/")}.items():
-        monkeypatch.setenv(name, value)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    home = deploy_instance_home(postgres_url, tmp_path, monkeypatch)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     job_file, config = tmp_path / "hold_slot.py", tmp_path / "run_config.yaml"
     job_file.write_text(HOLD_SLOT_JOB)
